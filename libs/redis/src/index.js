@@ -1,0 +1,26 @@
+"use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+__exportStar(require("./key-schema"), exports);
+__exportStar(require("./lua.scripts"), exports);
+__exportStar(require("./stream-entry"), exports);
+__exportStar(require("./redis-client.factory"), exports);
+__exportStar(require("./redis-client.store"), exports);
+__exportStar(require("./redis-push-url.store"), exports);
+__exportStar(require("./redis-message.store"), exports);
+__exportStar(require("./redis-node.registry"), exports);
+__exportStar(require("./redis.module"), exports);
+//# sourceMappingURL=index.js.map

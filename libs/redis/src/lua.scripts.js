@@ -1,0 +1,91 @@
+"use strict";
+/**
+ * Lua scripts: each runs atomically in one round trip. The append snippet stamps a message with the
+ * server's clock (microseconds, strictly increasing per user queue), derives its key from that stamp
+ * (`<ms>-<us % 1000>`), appends, trims by length and age, and publishes the wire frame on the user
+ * queue's channel.
+ */
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.REVOKE_PUSH_URL_LUA = exports.FIND_OR_CREATE_PUSH_URL_LUA = exports.MARK_READ_LUA = exports.PUBLISH_LUA = void 0;
+const APPEND = `
+local function stamp_after(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms) * 1000 + math.min(tonumber(seq), 999) + 1
+end
+
+local function last_generated(stream)
+  local info = redis.call('XINFO', 'STREAM', stream)
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then return info[i + 1] end
+  end
+  return '0-0'
+end
+
+-- stream, channel, maxlen, maxAgeMs, queue, queueJson, bodyJson, replaceId ('' for none)
+local function append(stream, channel, maxlen, max_age_ms, queue, queue_json, body_json, replace_id)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  if last[1] then
+    local after = stamp_after(last[1][1])
+    if now < after then now = after end
+  end
+  local fields = {'q', queue, 'b', body_json}
+  if replace_id ~= '' then fields[5] = 'r'; fields[6] = replace_id end
+  local id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
+  local ok = redis.pcall('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
+  if type(ok) == 'table' and ok.err then
+    -- the stream was emptied by trimming while its last id is ahead of our stamp
+    now = stamp_after(last_generated(stream))
+    id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
+    redis.call('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
+  end
+  local min_ms = math.floor(now / 1000) - tonumber(max_age_ms)
+  redis.call('XTRIM', stream, 'MINID', string.format('%d-0', min_ms))
+  local ts = string.format('%d.%06d', math.floor(now / 1000000), now % 1000000)
+  local frame = '{"key":"' .. id .. '","timestamp":"' .. ts .. '","queue":' .. queue_json .. ',"body":' .. body_json .. '}'
+  redis.call('PUBLISH', channel, frame)
+  return {id, ts, frame}
+end
+`;
+/**
+ * Publish through a push URL. KEYS: stream, pushUrls hash, channel.
+ * ARGV: push URL id, maxlen, maxAgeMs, push URL, push URL as JSON, notification JSON, replaceId.
+ * Returns {key, timestamp, frame}, or false when the push URL is not live.
+ */
+exports.PUBLISH_LUA = `${APPEND}
+if redis.call('HEXISTS', KEYS[2], 'p:' .. ARGV[1]) == 0 then return false end
+return append(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+`;
+/**
+ * Append a read marker. KEYS: stream, channel. ARGV: key read, maxlen, maxAgeMs, user queue URL,
+ * user queue URL as JSON, marker body JSON. Returns {key, timestamp, frame}, or false when the stream
+ * holds no notification with that key.
+ */
+exports.MARK_READ_LUA = `${APPEND}
+local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if not found[1] then return false end
+local entry = found[1][2]
+for i = 1, #entry, 2 do
+  if entry[i] == 'b' and string.sub(entry[i + 1], 1, 8) == '{"read":' then return false end
+end
+return append(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], '')
+`;
+/**
+ * The live push URL for a domain, created from the candidate when there is none.
+ * KEYS: pushUrls hash. ARGV: domain, candidate id. Returns the id.
+ */
+exports.FIND_OR_CREATE_PUSH_URL_LUA = `
+local existing = redis.call('HGET', KEYS[1], 'd:' .. ARGV[1])
+if existing then return existing end
+redis.call('HSET', KEYS[1], 'd:' .. ARGV[1], ARGV[2], 'p:' .. ARGV[2], ARGV[1])
+return ARGV[2]
+`;
+/** Revoke a push URL. KEYS: pushUrls hash. ARGV: id. Returns 1 when it was live. */
+exports.REVOKE_PUSH_URL_LUA = `
+local domain = redis.call('HGET', KEYS[1], 'p:' .. ARGV[1])
+if not domain then return 0 end
+redis.call('HDEL', KEYS[1], 'p:' .. ARGV[1], 'd:' .. domain)
+return 1
+`;
+//# sourceMappingURL=lua.scripts.js.map

@@ -1,0 +1,34 @@
+import { Cluster, Redis, RedisOptions } from 'ioredis';
+
+/** The ioredis client type Push uses: a single server or a cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** Options shared by every connection: fail fast while Redis is away (the edge answers 503), reconnect forever. */
+export function connectionOptions(name: string): RedisOptions {
+  return {
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    connectTimeout: 5_000,
+    retryStrategy: (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+  };
+}
+
+/** Opens a connection (or a cluster client when REDIS_URL lists several nodes) and waits until it is ready. */
+export async function createRedisClient(redisUrl: string, name: string, extra: RedisOptions = {}): Promise<RedisClient> {
+  const urls = redisUrl.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+  const options = { ...connectionOptions(name), ...extra };
+  const client: RedisClient =
+    urls.length > 1
+      ? new Cluster(
+          urls.map((u) => {
+            const url = new URL(u);
+            return { host: url.hostname, port: Number(url.port || 6379) };
+          }),
+          { redisOptions: options, enableOfflineQueue: false, lazyConnect: true },
+        )
+      : new Redis(urls[0] ?? 'redis://127.0.0.1:6379', options);
+  await client.connect();
+  return client;
+}

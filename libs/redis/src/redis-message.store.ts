@@ -1,0 +1,148 @@
+import {
+  compareKeys,
+  KeyParts,
+  keyFromMicros,
+  Message,
+  MessageStore,
+  parseKey,
+  rangeStart,
+  Replay,
+  ReplayedMessage,
+  Since,
+  StoredMessage,
+} from '@push/domain';
+import { KeySchema } from './key-schema';
+import { MARK_READ_LUA, PUBLISH_LUA } from './lua.scripts';
+import { messageOf, RawEntry, replayedOf } from './stream-entry';
+import { RedisClient } from './redis-client.factory';
+
+/** Retention of a user queue. */
+export interface Retention {
+  readonly maxLen: number;
+  readonly maxAgeMs: number;
+}
+
+type ScriptResult = [key: string, timestamp: string, frame: string] | null;
+
+interface ScriptClient {
+  pushPublish(stream: string, urls: string, channel: string, ...argv: string[]): Promise<ScriptResult>;
+  pushMarkRead(stream: string, channel: string, ...argv: string[]): Promise<ScriptResult>;
+}
+
+const ZERO: KeyParts = { ms: 0, seq: 0 };
+
+function keyOrZero(id: string | null | undefined): KeyParts {
+  return (id && parseKey(id)) || ZERO;
+}
+
+/** Reads the flat XINFO STREAM reply into the two ids a replay's completeness depends on. */
+function streamIds(info: unknown): { lastGenerated: KeyParts; maxDeleted: KeyParts } {
+  const out = { lastGenerated: ZERO, maxDeleted: ZERO };
+  if (!Array.isArray(info)) return out;
+  for (let i = 0; i + 1 < info.length; i += 2) {
+    if (info[i] === 'last-generated-id') out.lastGenerated = keyOrZero(String(info[i + 1]));
+    if (info[i] === 'max-deleted-entry-id') out.maxDeleted = keyOrZero(String(info[i + 1]));
+  }
+  return out;
+}
+
+/** User queues as Redis streams; a publish is one script: check, append, trim, publish. */
+export class RedisMessageStore implements MessageStore {
+  private readonly scripts: ScriptClient;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: KeySchema,
+    private readonly retention: Retention,
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    redis.defineCommand('pushPublish', { numberOfKeys: 3, lua: PUBLISH_LUA });
+    redis.defineCommand('pushMarkRead', { numberOfKeys: 2, lua: MARK_READ_LUA });
+    this.scripts = redis as unknown as ScriptClient;
+  }
+
+  async publish(userQueueId: string, pushUrlId: string, pushUrl: string, notificationJson: string, replaceId?: string): Promise<StoredMessage | null> {
+    const r = await this.scripts.pushPublish(
+      this.keys.stream(userQueueId),
+      this.keys.pushUrls(userQueueId),
+      this.keys.channel(userQueueId),
+      pushUrlId,
+      String(this.retention.maxLen),
+      String(this.retention.maxAgeMs),
+      pushUrl,
+      JSON.stringify(pushUrl),
+      notificationJson,
+      replaceId ?? '',
+    );
+    return r ? { key: r[0], timestamp: r[1], frame: r[2] } : null;
+  }
+
+  async markRead(userQueueId: string, key: string, userQueueUrl: string): Promise<StoredMessage | null> {
+    const r = await this.scripts.pushMarkRead(
+      this.keys.stream(userQueueId),
+      this.keys.channel(userQueueId),
+      key,
+      String(this.retention.maxLen),
+      String(this.retention.maxAgeMs),
+      userQueueUrl,
+      JSON.stringify(userQueueUrl),
+      JSON.stringify({ read: key }),
+    );
+    return r ? { key: r[0], timestamp: r[1], frame: r[2] } : null;
+  }
+
+  async history(userQueueId: string, since: Since | null, limit: number): Promise<Message[]> {
+    const stream = this.keys.stream(userQueueId);
+    if (since === null) {
+      const newest = (await this.redis.xrevrange(stream, '+', '-', 'COUNT', limit)) as RawEntry[];
+      return newest.reverse().map(messageOf);
+    }
+    const entries = (await this.redis.xrange(stream, rangeStart(since), '+', 'COUNT', limit)) as RawEntry[];
+    return entries.map(messageOf);
+  }
+
+  async replay(userQueueId: string, since: Since): Promise<Replay> {
+    const stream = this.keys.stream(userQueueId);
+    // inclusive start for a key, so that we learn whether the key itself is still stored
+    const start = since.kind === 'key' ? `${since.key.ms}-${since.key.seq}` : rangeStart(since);
+    const results = await this.redis
+      .multi()
+      .xrange(stream, start, '+', 'COUNT', this.retention.maxLen + 1)
+      .call('XINFO', 'STREAM', stream)
+      .exec();
+    const entries = ((results?.[0]?.[1] ?? []) as RawEntry[]).slice();
+    const infoErr = results?.[1]?.[0];
+    const ids = infoErr ? { lastGenerated: ZERO, maxDeleted: ZERO } : streamIds(results?.[1]?.[1]);
+    let recovered: boolean;
+    if (since.kind === 'key') {
+      const stored = entries.length > 0 && entries[0][0] === `${since.key.ms}-${since.key.seq}`;
+      if (stored) entries.shift();
+      const known = stored || compareKeys(since.key, ids.maxDeleted) === 0 || compareKeys(since.key, ZERO) === 0;
+      recovered = known && compareKeys(since.key, ids.maxDeleted) >= 0 && compareKeys(since.key, ids.lastGenerated) <= 0;
+    } else {
+      const startKey = keyOrZero(keyFromMicros(since.micros));
+      const trimmedAfter = compareKeys(ids.maxDeleted, startKey) >= 0;
+      const future = since.micros > this.nowMs() * 1000;
+      recovered = !trimmedAfter && !future;
+    }
+    return { messages: entries.map(replayedOf), recovered };
+  }
+
+  async lastKey(userQueueId: string): Promise<string | null> {
+    const newest = (await this.redis.xrevrange(this.keys.stream(userQueueId), '+', '-', 'COUNT', 1)) as RawEntry[];
+    return newest.length > 0 ? newest[0][0] : null;
+  }
+
+  async readAfter(userQueueId: string, key: string, limit: number): Promise<ReplayedMessage[]> {
+    const entries = (await this.redis.xrange(this.keys.stream(userQueueId), `(${key}`, '+', 'COUNT', limit)) as RawEntry[];
+    return entries.map(replayedOf);
+  }
+
+  async setLastSeen(userQueueId: string, timestamp: string): Promise<void> {
+    await this.redis.set(this.keys.lastSeen(userQueueId), timestamp);
+  }
+
+  async getLastSeen(userQueueId: string): Promise<string | null> {
+    return this.redis.get(this.keys.lastSeen(userQueueId));
+  }
+}

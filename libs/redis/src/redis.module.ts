@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { PushUrlCodec } from '@push/domain';
+import { PUSH_CONFIG, PushConfig } from '@push/config';
+import { KeySchema } from './key-schema';
+import { createRedisClient } from './redis-client.factory';
+import type { RedisClient } from './redis-client.factory';
+import { RedisClientStore } from './redis-client.store';
+import { RedisMessageStore } from './redis-message.store';
+import { RedisNodeRegistry } from './redis-node.registry';
+import { RedisPushUrlStore } from './redis-push-url.store';
+
+/** Injection tokens of the Redis-backed ports. */
+export const REDIS = Symbol('REDIS');
+export const KEY_SCHEMA = Symbol('KEY_SCHEMA');
+export const CLIENT_STORE = Symbol('CLIENT_STORE');
+export const PUSH_URL_STORE = Symbol('PUSH_URL_STORE');
+export const MESSAGE_STORE = Symbol('MESSAGE_STORE');
+export const NODE_REGISTRY = Symbol('NODE_REGISTRY');
+export const PUSH_URL_CODEC = Symbol('PUSH_URL_CODEC');
+
+/** The push URL secret: PUSH_URL_SECRET, or one generated once and shared by every process through Redis. */
+export async function pushUrlSecret(redis: RedisClient, keys: KeySchema, configured: string | null): Promise<string> {
+  if (configured !== null) return configured;
+  await redis.set(keys.pushUrlSecret(), randomBytes(32).toString('base64url'), 'NX');
+  const secret = await redis.get(keys.pushUrlSecret());
+  if (secret === null) throw new Error('could not read the push URL secret from Redis');
+  return secret;
+}
+
+@Injectable()
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch((err: unknown) => new Logger(RedisLifecycle.name).warn(`redis quit: ${String(err)}`));
+  }
+}
+
+/** The main Redis connection and the adapters of every port; connects at boot (fails fast if Redis is absent). */
+@Global()
+@Module({
+  providers: [
+    { provide: KEY_SCHEMA, inject: [PUSH_CONFIG], useFactory: (c: PushConfig) => new KeySchema(c.keyPrefix) },
+    { provide: REDIS, inject: [PUSH_CONFIG], useFactory: (c: PushConfig) => createRedisClient(c.redisUrl, 'push') },
+    { provide: CLIENT_STORE, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisClientStore(r, k) },
+    { provide: PUSH_URL_STORE, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisPushUrlStore(r, k) },
+    {
+      provide: MESSAGE_STORE,
+      inject: [REDIS, KEY_SCHEMA, PUSH_CONFIG],
+      useFactory: (r: RedisClient, k: KeySchema, c: PushConfig) =>
+        new RedisMessageStore(r, k, { maxLen: c.streamMaxLen, maxAgeMs: c.streamMaxAgeS * 1000 }),
+    },
+    { provide: NODE_REGISTRY, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisNodeRegistry(r, k) },
+    {
+      provide: PUSH_URL_CODEC,
+      inject: [REDIS, KEY_SCHEMA, PUSH_CONFIG],
+      useFactory: async (r: RedisClient, k: KeySchema, c: PushConfig) => new PushUrlCodec(await pushUrlSecret(r, k, c.pushUrlSecret)),
+    },
+    RedisLifecycle,
+  ],
+  exports: [REDIS, KEY_SCHEMA, CLIENT_STORE, PUSH_URL_STORE, MESSAGE_STORE, NODE_REGISTRY, PUSH_URL_CODEC],
+})
+export class RedisModule {}

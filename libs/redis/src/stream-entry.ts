@@ -1,0 +1,47 @@
+import { Message, Notification, parseKey, ReadMarker, ReplayedMessage, timestampFromKey } from '@push/domain';
+
+/** A raw stream entry as ioredis returns it: id and flat field list. */
+export type RawEntry = [id: string, fields: string[]];
+
+/** The wire frame of a stored entry, built by concatenation exactly as the publish script builds it. */
+export function frameOf(key: string, timestamp: string, queue: string, bodyJson: string): string {
+  return `{"key":"${key}","timestamp":"${timestamp}","queue":${JSON.stringify(queue)},"body":${bodyJson}}`;
+}
+
+interface EntryFields {
+  queue: string;
+  bodyJson: string;
+  replaceId?: string;
+}
+
+function fieldsOf(fields: readonly string[]): EntryFields {
+  let queue = '';
+  let bodyJson = '{}';
+  let replaceId: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const v = fields[i + 1];
+    if (fields[i] === 'q') queue = v;
+    else if (fields[i] === 'b') bodyJson = v;
+    else if (fields[i] === 'r') replaceId = v;
+  }
+  return { queue, bodyJson, replaceId };
+}
+
+function timestampOf(id: string): string {
+  const parts = parseKey(id);
+  if (!parts) throw new Error(`stream id "${id}" is not <ms>-<seq>`);
+  return timestampFromKey(parts);
+}
+
+/** A stream entry as the HTTP API returns it. */
+export function messageOf([id, fields]: RawEntry): Message {
+  const f = fieldsOf(fields);
+  return { key: id, timestamp: timestampOf(id), queue: f.queue, body: JSON.parse(f.bodyJson) as Notification | ReadMarker };
+}
+
+/** A stream entry as a replay sends it: the frame plus what the replaceId rule needs. */
+export function replayedOf([id, fields]: RawEntry): ReplayedMessage {
+  const f = fieldsOf(fields);
+  const timestamp = timestampOf(id);
+  return { key: id, timestamp, frame: frameOf(id, timestamp, f.queue, f.bodyJson), queue: f.queue, ...(f.replaceId !== undefined ? { replaceId: f.replaceId } : {}) };
+}
