@@ -1,0 +1,3 @@
+export * from './wait-for';
+export * from './redis-prefix';
+export * from './process-harness';
