@@ -12,3 +12,8 @@ export function liveNodes(nodes: readonly NodeInfo[], nowMs: number, heartbeatIn
     .filter((n) => n.heartbeatAtMs >= deadline)
     .sort((a, b) => a.connections - b.connections || a.address.localeCompare(b.address));
 }
+
+/** Gateways heartbeat twice per monitor period, so a node that stopped is seen dead within about 1.25 periods. */
+export function heartbeatIntervalMs(monitorPeriodMs: number): number {
+  return Math.max(50, Math.floor(monitorPeriodMs / 2));
+}
