@@ -1,6 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@push/config';
 import { RedisModule } from '@push/redis';
+import { HealthController } from './health/health.controller';
+import { RetentionTrimmerService } from './housekeeping/retention-trimmer.service';
+import { MonitorJobsService } from './jobs/monitor-jobs.service';
+import { NodeReaperService } from './liveness/node-reaper.service';
 
-@Module({ imports: [ConfigModule, RedisModule] })
+/** The monitor: reaps dead gateway nodes and trims retention, as BullMQ job schedulers. */
+@Module({
+  imports: [ConfigModule, RedisModule],
+  controllers: [HealthController],
+  providers: [NodeReaperService, RetentionTrimmerService, MonitorJobsService],
+})
 export class MonitorModule {}

@@ -35,15 +35,41 @@ function keyOrZero(id: string | null | undefined): KeyParts {
   return (id && parseKey(id)) || ZERO;
 }
 
-/** Reads the flat XINFO STREAM reply into the two ids a replay's completeness depends on. */
-function streamIds(info: unknown): { lastGenerated: KeyParts; maxDeleted: KeyParts } {
-  const out = { lastGenerated: ZERO, maxDeleted: ZERO };
-  if (!Array.isArray(info)) return out;
-  for (let i = 0; i + 1 < info.length; i += 2) {
-    if (info[i] === 'last-generated-id') out.lastGenerated = keyOrZero(String(info[i + 1]));
-    if (info[i] === 'max-deleted-entry-id') out.maxDeleted = keyOrZero(String(info[i + 1]));
+/** What XINFO STREAM tells about a replay's completeness. */
+interface StreamIds {
+  readonly lastGenerated: KeyParts;
+  readonly maxDeleted: KeyParts;
+  /** True when entries were trimmed (MAXLEN/MINID do not move max-deleted-entry-id, but they count in entries-added). */
+  readonly trimmed: boolean;
+  /** The oldest stored entry, or null when the stream is empty. */
+  readonly first: KeyParts | null;
+}
+
+/** Reads the flat XINFO STREAM reply. */
+function streamIds(info: unknown): StreamIds {
+  let lastGenerated = ZERO;
+  let maxDeleted = ZERO;
+  let first: KeyParts | null = null;
+  let length = 0;
+  let added = 0;
+  if (Array.isArray(info)) {
+    for (let i = 0; i + 1 < info.length; i += 2) {
+      const v: unknown = info[i + 1];
+      if (info[i] === 'last-generated-id') lastGenerated = keyOrZero(String(v));
+      else if (info[i] === 'max-deleted-entry-id') maxDeleted = keyOrZero(String(v));
+      else if (info[i] === 'length') length = Number(v);
+      else if (info[i] === 'entries-added') added = Number(v);
+      else if (info[i] === 'first-entry' && Array.isArray(v)) first = parseKey(String(v[0]));
+    }
   }
-  return out;
+  return { lastGenerated, maxDeleted, trimmed: added > length, first };
+}
+
+/** True when an entry at or after `start` may have been removed: XDEL'd, or trimmed (trimming removes the oldest, all before `first`). */
+function removedFrom(start: KeyParts, ids: StreamIds): boolean {
+  if (compareKeys(ids.maxDeleted, start) >= 0 && compareKeys(ids.maxDeleted, ZERO) > 0) return true;
+  if (!ids.trimmed) return false;
+  return ids.first === null ? compareKeys(start, ids.lastGenerated) <= 0 : compareKeys(start, ids.first) < 0;
 }
 
 /** User queues as Redis streams; a publish is one script: check, append, trim, publish. */
@@ -112,18 +138,18 @@ export class RedisMessageStore implements MessageStore {
       .exec();
     const entries = ((results?.[0]?.[1] ?? []) as RawEntry[]).slice();
     const infoErr = results?.[1]?.[0];
-    const ids = infoErr ? { lastGenerated: ZERO, maxDeleted: ZERO } : streamIds(results?.[1]?.[1]);
+    const ids: StreamIds = infoErr ? { lastGenerated: ZERO, maxDeleted: ZERO, trimmed: false, first: null } : streamIds(results?.[1]?.[1]);
     let recovered: boolean;
     if (since.kind === 'key') {
       const stored = entries.length > 0 && entries[0][0] === `${since.key.ms}-${since.key.seq}`;
       if (stored) entries.shift();
       const known = stored || compareKeys(since.key, ids.maxDeleted) === 0 || compareKeys(since.key, ZERO) === 0;
-      recovered = known && compareKeys(since.key, ids.maxDeleted) >= 0 && compareKeys(since.key, ids.lastGenerated) <= 0;
+      const after: KeyParts = { ms: since.key.ms, seq: since.key.seq + 1 };
+      recovered = known && compareKeys(since.key, ids.lastGenerated) <= 0 && !removedFrom(after, ids);
     } else {
       const startKey = keyOrZero(keyFromMicros(since.micros));
-      const trimmedAfter = compareKeys(ids.maxDeleted, startKey) >= 0;
       const future = since.micros > this.nowMs() * 1000;
-      recovered = !trimmedAfter && !future;
+      recovered = !removedFrom(startKey, ids) && !future;
     }
     return { messages: entries.map(replayedOf), recovered };
   }

@@ -18,6 +18,8 @@ export const PUSH_URL_STORE = Symbol('PUSH_URL_STORE');
 export const MESSAGE_STORE = Symbol('MESSAGE_STORE');
 export const NODE_REGISTRY = Symbol('NODE_REGISTRY');
 export const PUSH_URL_CODEC = Symbol('PUSH_URL_CODEC');
+/** Optional: CLIENT SETNAME of the main connection ('push' when absent); a gateway names it after its node so the reaper can find it. */
+export const REDIS_CONNECTION_NAME = Symbol('REDIS_CONNECTION_NAME');
 
 /** The push URL secret: PUSH_URL_SECRET, or one generated once and shared by every process through Redis. */
 export async function pushUrlSecret(redis: RedisClient, keys: KeySchema, configured: string | null): Promise<string> {
@@ -42,7 +44,11 @@ class RedisLifecycle implements OnApplicationShutdown {
 @Module({
   providers: [
     { provide: KEY_SCHEMA, inject: [PUSH_CONFIG], useFactory: (c: PushConfig) => new KeySchema(c.keyPrefix) },
-    { provide: REDIS, inject: [PUSH_CONFIG], useFactory: (c: PushConfig) => createRedisClient(c.redisUrl, 'push') },
+    {
+      provide: REDIS,
+      inject: [PUSH_CONFIG, { token: REDIS_CONNECTION_NAME, optional: true }],
+      useFactory: (c: PushConfig, name?: string) => createRedisClient(c.redisUrl, name ?? 'push'),
+    },
     { provide: CLIENT_STORE, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisClientStore(r, k) },
     { provide: PUSH_URL_STORE, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisPushUrlStore(r, k) },
     {

@@ -1,3 +1,4 @@
 export * from './wait-for';
 export * from './redis-prefix';
 export * from './process-harness';
+export * from './in-memory';

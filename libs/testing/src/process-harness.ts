@@ -139,7 +139,7 @@ export async function startApp(app: AppName, options: StartOptions): Promise<App
     );
   } catch (err) {
     proc.signal('SIGKILL');
-    throw new Error(`${String(err)}\n--- ${app} output ---\n${proc.logs}`);
+    throw new Error(`${String(err)}\n--- ${app} output ---\n${proc.logs}`, { cause: err });
   }
   return proc;
 }

@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig, PushConfig } from '@push/config';
+import { ApiModule } from './api.module';
+import { registerBodyParsers } from './common/body-parsers';
+import { MAX_BODY_BYTES } from './common/http-limits';
+
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** The configured level and every more severe one. */
+function logLevels(level: PushConfig['logLevel']): LogLevel[] {
+  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const adapter = new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: MAX_BODY_BYTES });
+  // body parsers are registered below: JSON that tolerates an empty body, forms, and 415 for the rest
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bodyParser: false, logger: logLevels(config.logLevel) });
+  await registerBodyParsers(app);
+  app.enableShutdownHooks();
+  await app.listen(config.apiPort, config.host);
+  new Logger('Api').log(`listening on ${config.host}:${config.apiPort}`);
+}
+
+bootstrap().catch((err: unknown) => {
+  // boot failures (bad config, Redis absent) stop the process with one message
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

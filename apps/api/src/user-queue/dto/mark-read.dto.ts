@@ -1,0 +1,14 @@
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** Body or query of `POST /queue/<user queue>/`: only `action=read` with a `key` is allowed there. */
+export class MarkReadDto {
+  @IsOptional()
+  @IsString({ message: 'action must be a string' })
+  action?: string;
+
+  /** Key of the message read (`<ms>-<seq>`). */
+  @IsOptional()
+  @IsString({ message: 'key must be a string' })
+  @MaxLength(40, { message: 'key must be a message key (<ms>-<seq>)' })
+  key?: string;
+}

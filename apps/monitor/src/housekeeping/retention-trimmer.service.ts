@@ -1,0 +1,45 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PUSH_CONFIG } from '@push/config';
+import type { PushConfig } from '@push/config';
+import { KEY_SCHEMA, REDIS } from '@push/redis';
+import type { KeySchema, RedisClient } from '@push/redis';
+
+/** Streams visited per SCAN step, and trimmed per pipeline. */
+const SCAN_BATCH = 500;
+
+/**
+ * Trims every user queue's entries older than STREAM_MAX_AGE_S. Publishing trims the queue it appends
+ * to; this catches the queues nobody publishes to any more.
+ */
+@Injectable()
+export class RetentionTrimmerService {
+  private readonly logger = new Logger(RetentionTrimmerService.name);
+
+  constructor(
+    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
+    @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(KEY_SCHEMA) private readonly keys: KeySchema,
+  ) {}
+
+  /** One trim-retention tick; returns how many entries were removed. */
+  async trimRetention(): Promise<{ streams: number; trimmed: number }> {
+    const minId = `${Date.now() - this.config.streamMaxAgeS * 1000}-0`;
+    let cursor = '0';
+    let streams = 0;
+    let trimmed = 0;
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.streamPattern(), 'COUNT', SCAN_BATCH, 'TYPE', 'stream');
+      cursor = next;
+      if (found.length === 0) continue;
+      const pipeline = this.redis.pipeline();
+      for (const stream of found) pipeline.xtrim(stream, 'MINID', minId);
+      for (const [err, removed] of (await pipeline.exec()) ?? []) {
+        if (err) throw err;
+        trimmed += Number(removed);
+      }
+      streams += found.length;
+    } while (cursor !== '0');
+    if (trimmed > 0) this.logger.log(`trimmed entries=${trimmed} streams=${streams}`);
+    return { streams, trimmed };
+  }
+}

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { heartbeatIntervalMs, nodeDeadAfterMs } from '@push/domain';
+import type { NodeInfo, NodeRegistry } from '@push/domain';
+import { PUSH_CONFIG } from '@push/config';
+import type { PushConfig } from '@push/config';
+import { KEY_SCHEMA, NODE_REGISTRY, REDIS } from '@push/redis';
+import type { KeySchema, RedisClient } from '@push/redis';
+
+/** What one probe-nodes tick found. */
+export interface ProbeResult {
+  readonly probed: number;
+  readonly reaped: readonly string[];
+}
+
+/** The Redis client ids named `name` in a CLIENT LIST reply. */
+export function clientIdsNamed(clientList: string, name: string): string[] {
+  const ids: string[] = [];
+  for (const line of clientList.split('\n')) {
+    let id: string | null = null;
+    let matches = false;
+    for (const field of line.trim().split(' ')) {
+      if (field.startsWith('id=')) id = field.slice(3);
+      else if (field === `name=${name}`) matches = true;
+    }
+    if (matches && id !== null) ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * The reaper: probes every registered gateway node (GET /healthz within MONITOR_TIMEOUT_MS) and removes a
+ * node that does not answer or whose heartbeat is older than nodeDeadAfterMs. Removing means its record
+ * (it leaves GET /nodes/) and its Redis connections, found by their CLIENT SETNAME: killing its
+ * subscriber connection ends every channel subscription routed to it. Reaping twice is harmless; a node
+ * that was only paused reconnects and registers again at its next heartbeat.
+ */
+@Injectable()
+export class NodeReaperService {
+  private readonly logger = new Logger(NodeReaperService.name);
+  private readonly deadAfterMs: number;
+
+  constructor(
+    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
+    @Inject(NODE_REGISTRY) private readonly registry: NodeRegistry,
+    @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(KEY_SCHEMA) private readonly keys: KeySchema,
+  ) {
+    this.deadAfterMs = nodeDeadAfterMs(heartbeatIntervalMs(config.monitorPeriodMs));
+  }
+
+  /** One probe-nodes tick. */
+  async probeNodes(): Promise<ProbeResult> {
+    const nodes = await this.registry.list();
+    const nowMs = Date.now();
+    const verdicts = await Promise.all(nodes.map(async (node) => ({ node, why: await this.deathOf(node, nowMs) })));
+    const reaped: string[] = [];
+    for (const { node, why } of verdicts) {
+      if (why === null) continue;
+      await this.reapNode(node, why);
+      reaped.push(node.nodeId);
+    }
+    return { probed: nodes.length, reaped };
+  }
+
+  /** Removes a node's record and kills its Redis connections. */
+  async reapNode(node: NodeInfo, why: string): Promise<void> {
+    await this.registry.remove(node.nodeId);
+    const list = await this.redis.client('LIST');
+    const ids = clientIdsNamed(String(list), this.keys.nodeClientName(node.nodeId));
+    for (const id of ids) await this.redis.client('KILL', 'ID', id);
+    this.logger.warn(`reaped nodeId=${node.nodeId} address=${node.address} reason="${why}" redisClientsKilled=${ids.length}`);
+  }
+
+  /** Null when the node is alive, else why it is dead. */
+  private async deathOf(node: NodeInfo, nowMs: number): Promise<string | null> {
+    if (nowMs - node.heartbeatAtMs > this.deadAfterMs) return `no heartbeat for ${nowMs - node.heartbeatAtMs} ms`;
+    if (node.address === '') return 'unreadable record';
+    try {
+      const res = await fetch(`http://${node.address}/healthz`, { signal: AbortSignal.timeout(this.config.monitorTimeoutMs) });
+      await res.body?.cancel();
+      return res.ok ? null : `healthz answered ${res.status}`;
+    } catch (err) {
+      return `healthz failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+}

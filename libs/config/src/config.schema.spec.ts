@@ -1,0 +1,173 @@
+import { ConfigError, fields, loadConfig, PushConfig } from './config.schema';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const expected: PushConfig = {
+      redisUrl: 'redis://127.0.0.1:6379',
+      keyPrefix: 'push:',
+      apiPort: 5001,
+      gatewayPort: 8888,
+      monitorPort: 5003,
+      host: '0.0.0.0',
+      publicUrl: null,
+      gatewayPublicAddress: '127.0.0.1:8888',
+      wsAuthTimeoutMs: 10_000,
+      wsMaxPayloadBytes: 65_536,
+      wsAllowedOrigins: [],
+      wsPingIntervalMs: 25_000,
+      wsMaxBufferedBytes: 1_048_576,
+      drainSpreadMs: 3_000,
+      streamMaxLen: 1000,
+      streamMaxAgeS: 2_592_000,
+      monitorPeriodMs: 10_000,
+      monitorTimeoutMs: 5_000,
+      pushUrlSecret: null,
+      logLevel: 'log',
+    };
+    expect(loadConfig({})).toEqual(expected);
+  });
+
+  it('treats an empty variable as unset', () => {
+    const empty = Object.fromEntries(Object.values(fields).map((f) => [f.env, '']));
+    expect(loadConfig(empty)).toEqual(loadConfig({}));
+  });
+
+  it('reads every variable', () => {
+    const cfg = loadConfig({
+      REDIS_URL: 'redis://redis.internal:6380/2',
+      KEY_PREFIX: 'staging:',
+      API_PORT: '6001',
+      GATEWAY_PORT: '9888',
+      MONITOR_PORT: '0',
+      HOST: '127.0.0.1',
+      PUBLIC_URL: 'https://push.example.org/',
+      GATEWAY_PUBLIC_ADDRESS: 'gw1.example.org:443',
+      WS_AUTH_TIMEOUT_MS: '2000',
+      WS_MAX_PAYLOAD_BYTES: '1024',
+      WS_ALLOWED_ORIGINS: ' https://a.example , ,https://b.example,',
+      WS_PING_INTERVAL_MS: '1000',
+      WS_MAX_BUFFERED_BYTES: '4096',
+      DRAIN_SPREAD_MS: '0',
+      STREAM_MAX_LEN: '10',
+      STREAM_MAX_AGE_S: '60',
+      MONITOR_PERIOD_MS: '1000',
+      MONITOR_TIMEOUT_MS: '500',
+      PUSH_URL_SECRET: 's'.repeat(32),
+      LOG_LEVEL: 'debug',
+    });
+    expect(cfg).toEqual({
+      redisUrl: 'redis://redis.internal:6380/2',
+      keyPrefix: 'staging:',
+      apiPort: 6001,
+      gatewayPort: 9888,
+      monitorPort: 0,
+      host: '127.0.0.1',
+      publicUrl: 'https://push.example.org',
+      gatewayPublicAddress: 'gw1.example.org:443',
+      wsAuthTimeoutMs: 2000,
+      wsMaxPayloadBytes: 1024,
+      wsAllowedOrigins: ['https://a.example', 'https://b.example'],
+      wsPingIntervalMs: 1000,
+      wsMaxBufferedBytes: 4096,
+      drainSpreadMs: 0,
+      streamMaxLen: 10,
+      streamMaxAgeS: 60,
+      monitorPeriodMs: 1000,
+      monitorTimeoutMs: 500,
+      pushUrlSecret: 's'.repeat(32),
+      logLevel: 'debug',
+    });
+  });
+
+  it('derives the gateway public address from GATEWAY_PORT when it is not set', () => {
+    expect(loadConfig({ GATEWAY_PORT: '9001' }).gatewayPublicAddress).toBe('127.0.0.1:9001');
+  });
+
+  it('strips trailing slashes from PUBLIC_URL and keeps its path', () => {
+    expect(loadConfig({ PUBLIC_URL: 'http://localhost:5001//' }).publicUrl).toBe('http://localhost:5001');
+    expect(loadConfig({ PUBLIC_URL: 'https://example.org/push/' }).publicUrl).toBe('https://example.org/push');
+  });
+
+  it('collects every bad value into one ConfigError naming each variable', () => {
+    const env = {
+      API_PORT: 'abc',
+      GATEWAY_PORT: '70000',
+      MONITOR_PORT: '-1',
+      STREAM_MAX_LEN: '0',
+      STREAM_MAX_AGE_S: '1.5',
+      WS_AUTH_TIMEOUT_MS: '1e3',
+      PUBLIC_URL: 'ftp://example.org',
+      PUSH_URL_SECRET: 'too-short',
+      LOG_LEVEL: 'loud',
+    };
+    let caught: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const err = caught as ConfigError;
+    expect(err.problems).toHaveLength(Object.keys(env).length);
+    for (const name of Object.keys(env)) {
+      expect(err.problems.filter((p) => p.startsWith(`${name} `))).toHaveLength(1);
+      expect(err.message).toContain(name);
+    }
+    expect(err.message.split('\n')[0]).toBe('invalid configuration:');
+    expect(err.problems).toContain('GATEWAY_PORT must be between 0 and 65535, got 70000');
+    expect(err.problems).toContain('LOG_LEVEL must be one of error, warn, log, debug, verbose, got "loud"');
+  });
+
+  it.each([
+    ['PUBLIC_URL', 'not a url'],
+    ['PUBLIC_URL', 'javascript:alert(1)'],
+    ['WS_MAX_PAYLOAD_BYTES', '10'],
+    ['MONITOR_PERIOD_MS', '99'],
+    ['STREAM_MAX_LEN', '1000001'],
+    ['API_PORT', ' '],
+  ])('refuses %s=%p', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name} `));
+  });
+
+  it('refuses a monitor timeout that is not shorter than its period', () => {
+    expect(problemsOf({ MONITOR_PERIOD_MS: '1000', MONITOR_TIMEOUT_MS: '1000' })).toEqual([
+      'MONITOR_TIMEOUT_MS (1000) must be shorter than MONITOR_PERIOD_MS (1000)',
+    ]);
+    expect(() => loadConfig({ MONITOR_PERIOD_MS: '1000', MONITOR_TIMEOUT_MS: '999' })).not.toThrow();
+    // the default timeout (5 s) against a short period is refused too
+    expect(problemsOf({ MONITOR_PERIOD_MS: '2000' })).toHaveLength(1);
+  });
+
+  it('reads only the environment it is given', () => {
+    const saved = process.env.API_PORT;
+    process.env.API_PORT = '1234';
+    try {
+      expect(loadConfig({}).apiPort).toBe(5001);
+      expect(loadConfig().apiPort).toBe(1234);
+    } finally {
+      if (saved === undefined) delete process.env.API_PORT;
+      else process.env.API_PORT = saved;
+    }
+  });
+
+  it('documents every field with a distinct variable name', () => {
+    const envs = Object.values(fields).map((f) => f.env);
+    expect(new Set(envs).size).toBe(envs.length);
+    for (const f of Object.values(fields)) {
+      expect(f.env).toMatch(/^[A-Z][A-Z0-9_]*$/);
+      expect(f.doc.length).toBeGreaterThan(5);
+    }
+  });
+});

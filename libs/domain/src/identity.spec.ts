@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { hashToken, isTokenShaped, isUserQueueId, newToken, newUserQueueId, PushUrlCodec } from './identity';
+
+const SECRET = 'a-test-secret-that-is-at-least-32-characters';
+const OTHER_SECRET = 'another-secret-that-is-at-least-32-characters';
+
+describe('tokens', () => {
+  it('are 43 base64url characters (256 bits) and all different', () => {
+    const tokens = new Set(Array.from({ length: 200 }, () => newToken()));
+    expect(tokens.size).toBe(200);
+    for (const t of tokens) {
+      expect(t).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(isTokenShaped(t)).toBe(true);
+      expect(Buffer.from(t, 'base64url')).toHaveLength(32);
+    }
+  });
+
+  it.each(['', 'short', 'a'.repeat(42), 'a'.repeat(44), `${'a'.repeat(42)}=`, `${'a'.repeat(42)}+`, `${'a'.repeat(42)}/`, ` ${'a'.repeat(42)}`])(
+    'recognises %p as not token-shaped',
+    (t) => {
+      expect(isTokenShaped(t)).toBe(false);
+    },
+  );
+
+  it('are stored only as their hex SHA-256', () => {
+    const t = newToken();
+    expect(hashToken(t)).toBe(createHash('sha256').update(t).digest('hex'));
+    expect(hashToken(t)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashToken(t)).toBe(hashToken(t));
+    expect(hashToken(t)).not.toBe(hashToken(newToken()));
+  });
+});
+
+describe('user queue ids', () => {
+  it('are 32 lower-case hex characters (128 bits) and all different', () => {
+    const ids = new Set(Array.from({ length: 200 }, () => newUserQueueId()));
+    expect(ids.size).toBe(200);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(isUserQueueId(id)).toBe(true);
+    }
+  });
+
+  it.each(['', '0123456789abcdef0123456789abcde', '0123456789abcdef0123456789abcdef0', '0123456789ABCDEF0123456789ABCDEF', 'g123456789abcdef0123456789abcdef'])(
+    'recognises %p as not a user queue id',
+    (id) => {
+      expect(isUserQueueId(id)).toBe(false);
+    },
+  );
+});
+
+describe('PushUrlCodec', () => {
+  const codec = new PushUrlCodec(SECRET);
+  const userQueueId = '0123456789abcdef0123456789abcdef';
+
+  it('opens what it sealed', () => {
+    for (let i = 0; i < 50; i++) {
+      const uq = newUserQueueId();
+      expect(codec.open(codec.seal(uq))).toBe(uq);
+    }
+  });
+
+  it('opens with a second codec built from the same secret (every process derives the same key)', () => {
+    expect(new PushUrlCodec(SECRET).open(codec.seal(userQueueId))).toBe(userQueueId);
+  });
+
+  it('gives a different, unlinkable id each time, none showing the user queue id', () => {
+    const ids = Array.from({ length: 100 }, () => codec.seal(userQueueId));
+    expect(new Set(ids).size).toBe(100);
+    for (const id of ids) {
+      expect(id).not.toContain(userQueueId);
+      expect(Buffer.from(id, 'base64url').toString('hex')).not.toContain(userQueueId);
+    }
+  });
+
+  it('makes URL-safe ids of 59 characters (nonce, 16 sealed bytes, tag: 44 bytes, so 128 bits of user queue id and 96 of nonce)', () => {
+    const id = codec.seal(userQueueId);
+    expect(id).toMatch(/^[A-Za-z0-9_-]{59}$/);
+    expect(Buffer.from(id, 'base64url')).toHaveLength(44);
+  });
+
+  it('refuses an id with any one character changed', () => {
+    const id = codec.seal(userQueueId);
+    for (let i = 0; i < id.length; i++) {
+      const swapped = id[i] === 'A' ? 'B' : 'A';
+      const tampered = `${id.slice(0, i)}${swapped}${id.slice(i + 1)}`;
+      // the last character carries only 4 significant bits: some swaps decode to the same bytes
+      if (Buffer.from(tampered, 'base64url').equals(Buffer.from(id, 'base64url'))) continue;
+      expect(codec.open(tampered)).toBeNull();
+    }
+  });
+
+  it('refuses an id sealed under another secret', () => {
+    expect(new PushUrlCodec(OTHER_SECRET).open(codec.seal(userQueueId))).toBeNull();
+    expect(codec.open(new PushUrlCodec(OTHER_SECRET).seal(userQueueId))).toBeNull();
+  });
+
+  it.each(['', 'abc', 'x'.repeat(59), 'x'.repeat(58), 'x'.repeat(60), `${'A'.repeat(58)}=`, `${'A'.repeat(58)}+`, '0123456789abcdef0123456789abcdef'])(
+    'refuses %p without throwing',
+    (id) => {
+      expect(codec.open(id)).toBeNull();
+    },
+  );
+
+  it('refuses a truncated or extended id', () => {
+    const id = codec.seal(userQueueId);
+    expect(codec.open(id.slice(0, -1))).toBeNull();
+    expect(codec.open(`${id}A`)).toBeNull();
+  });
+});

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { newUserQueueId, normalizeNotification, PushUrlCodec } from '@push/domain';
+import {
+  createRedisClient,
+  KeySchema,
+  RedisClient,
+  RedisClientStore,
+  RedisMessageStore,
+  RedisNodeRegistry,
+  RedisPushUrlStore,
+} from '@push/redis';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix, waitFor } from '@push/testing';
+import { clientStoreContract, messageStoreContract, nodeRegistryContract, pushUrlStoreContract } from '@push/testing/contracts';
+
+// The port contracts against the Redis adapters, on the machine's Redis under a key prefix of this
+// file's own (each fixture gets a sub-prefix, so node lists and streams never mix); afterAll deletes
+// exactly those keys.
+
+const prefix = uniquePrefix('redis-adapters');
+let redis: RedisClient;
+let fixtures = 0;
+
+/** A KeySchema of its own for one fixture. */
+const freshKeys = (): KeySchema => new KeySchema(`${prefix}${fixtures++}:`);
+
+beforeAll(async () => {
+  redis = await createRedisClient(TEST_REDIS_URL, 'push-contract-tests');
+});
+
+afterAll(async () => {
+  await redis.quit();
+  await deletePrefix(prefix);
+});
+
+messageStoreContract('Redis', async (retention) => {
+  const keys = freshKeys();
+  return {
+    messages: new RedisMessageStore(redis, keys, retention),
+    pushUrls: new RedisPushUrlStore(redis, keys),
+    async listen(userQueueId) {
+      const subscriber = await createRedisClient(TEST_REDIS_URL, 'push-contract-subscriber');
+      const channel = keys.channel(userQueueId);
+      const frames: string[] = [];
+      subscriber.on('message', (ch: string, frame: string) => {
+        if (ch === channel) frames.push(frame);
+      });
+      await subscriber.subscribe(channel);
+      return {
+        frames,
+        close: async () => {
+          await subscriber.quit();
+        },
+      };
+    },
+    // Redis stamps messages with its own TIME, so the store's time can only pass for real
+    elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    close: async () => undefined,
+  };
+});
+
+pushUrlStoreContract('Redis', async () => ({ pushUrls: new RedisPushUrlStore(redis, freshKeys()), close: async () => undefined }));
+
+clientStoreContract('Redis', async () => ({ clients: new RedisClientStore(redis, freshKeys()), close: async () => undefined }));
+
+nodeRegistryContract('Redis', async () => ({ nodes: new RedisNodeRegistry(redis, freshKeys()), close: async () => undefined }));
+
+describe('Redis round trips', () => {
+  interface Seen {
+    readonly args: string[];
+    readonly source: string;
+  }
+
+  const codec = new PushUrlCodec('round-trip-test-secret-of-at-least-32-chars');
+  let monitorBase: Redis;
+  let monitor: Redis;
+  const seen: Seen[] = [];
+  let clientAddress: string;
+
+  beforeAll(async () => {
+    monitorBase = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+    monitor = await monitorBase.monitor();
+    monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ args, source }));
+    const info = String(await redis.call('CLIENT', 'INFO'));
+    const addr = /(?:^|\s)addr=(\S+)/.exec(info)?.[1];
+    if (addr === undefined) throw new Error(`no addr in CLIENT INFO: ${info}`);
+    clientAddress = addr;
+  });
+
+  afterAll(() => {
+    monitor.disconnect();
+    monitorBase.disconnect();
+  });
+
+  /** What our client sent, and what scripts ran on our keys, while `action` ran (MONITOR, between two ECHO markers). */
+  async function commandsDuring(keys: KeySchema, action: () => Promise<unknown>): Promise<{ client: string[][]; script: string[][] }> {
+    const marker = async (): Promise<number> => {
+      const text = `round-trip-marker-${randomBytes(6).toString('hex')}`;
+      await redis.echo(text);
+      await waitFor(() => seen.some((s) => s.args[1] === text), 5000, `MONITOR to show ${text}`);
+      return seen.findIndex((s) => s.args[1] === text);
+    };
+    const from = await marker();
+    await action();
+    const to = await marker();
+    const window = seen.slice(from + 1, to);
+    return {
+      client: window.filter((s) => s.source === clientAddress).map((s) => s.args),
+      script: window.filter((s) => s.source === 'lua' && s.args.some((a) => a.startsWith(keys.prefix))).map((s) => s.args),
+    };
+  }
+
+  async function setup(): Promise<{ keys: KeySchema; store: RedisMessageStore; uq: string; pushUrlId: string; publish: () => Promise<string> }> {
+    const keys = freshKeys();
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000 });
+    const uq = newUserQueueId();
+    const pushUrlId = await new RedisPushUrlStore(redis, keys).findOrCreate(uq, 'example.com', codec.seal(uq));
+    const { json } = normalizeNotification({ title: 'one trip', replaceId: 'r' });
+    const publish = async (): Promise<string> => {
+      const stored = await store.publish(uq, pushUrlId, `https://push.test/queue/${pushUrlId}/`, json, 'r');
+      if (stored === null) throw new Error('publish refused');
+      return stored.key;
+    };
+    return { keys, store, uq, pushUrlId, publish };
+  }
+
+  it('one publish is one command from the client (EVALSHA); the script checks, appends, trims and publishes', async () => {
+    const { keys, uq, publish } = await setup();
+    // the first call of a script may need EVALSHA + EVAL (NOSCRIPT) to load it; from then on it is one command
+    await publish();
+    const { client, script } = await commandsDuring(keys, publish);
+    expect(client.map((args) => args[0].toLowerCase())).toEqual(['evalsha']);
+    const [evalsha] = client;
+    const scriptKeys = evalsha.slice(3, 3 + Number(evalsha[2]));
+    expect(scriptKeys).toEqual([keys.stream(uq), keys.pushUrls(uq), keys.channel(uq)]);
+    // every key of the script shares the user queue's hash tag, so it runs unchanged on Redis Cluster
+    for (const k of scriptKeys) expect(k).toContain(`{u:${uq}}`);
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'xrevrange', 'xadd', 'xtrim', 'publish']);
+  });
+
+  it('one read marker is one command from the client too', async () => {
+    const { keys, store, uq, publish } = await setup();
+    const key = await publish();
+    await store.markRead(uq, key, `https://push.test/queue/${uq}/`);
+    const next = await publish();
+    const { client, script } = await commandsDuring(keys, () => store.markRead(uq, next, `https://push.test/queue/${uq}/`));
+    expect(client.map((args) => args[0].toLowerCase())).toEqual(['evalsha']);
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['xrange', 'xrevrange', 'xadd', 'xtrim', 'publish']);
+  });
+});
