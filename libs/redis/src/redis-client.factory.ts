@@ -11,6 +11,8 @@ export function connectionOptions(name: string): RedisOptions {
     enableOfflineQueue: false,
     lazyConnect: true,
     connectTimeout: 5_000,
+    // concurrent requests share one socket write per event-loop tick instead of one syscall each
+    enableAutoPipelining: true,
     retryStrategy: (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
   };
 }
