@@ -108,3 +108,18 @@ describe('PushUrlCodec', () => {
     expect(codec.open(`${id}A`)).toBeNull();
   });
 });
+
+describe('PushUrlCodec cache', () => {
+  it('opens a cached id to the same user queue and forgets the least recently opened first', () => {
+    const codec = new PushUrlCodec('x'.repeat(32), 2);
+    const a = codec.seal('a'.repeat(32));
+    const b = codec.seal('b'.repeat(32));
+    const c = codec.seal('c'.repeat(32));
+    expect(codec.open(a)).toBe('a'.repeat(32));
+    expect(codec.open(b)).toBe('b'.repeat(32));
+    expect(codec.open(a)).toBe('a'.repeat(32));
+    expect(codec.open(c)).toBe('c'.repeat(32));
+    expect(codec.open(b)).toBe('b'.repeat(32));
+    expect(codec.open(`${a.slice(0, -2)}AA`)).toBeNull();
+  });
+});
