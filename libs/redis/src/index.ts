@@ -7,3 +7,4 @@ export * from './redis-push-url.store';
 export * from './redis-message.store';
 export * from './redis-node.registry';
 export * from './redis.module';
+export * from './redis-ping';

@@ -9,7 +9,7 @@ export function uniquePrefix(name: string): string {
   return `t:${name}:${randomBytes(3).toString('hex')}:`;
 }
 
-/** Deletes every key under `prefix` (and only those), with SCAN + UNLINK. Never FLUSHALL/FLUSHDB. */
+/** Deletes every key under `prefix` (and only those), with SCAN + UNLINK; never the whole database, which other tests share. */
 export async function deletePrefix(prefix: string, redisUrl = TEST_REDIS_URL): Promise<number> {
   const redis = new Redis(redisUrl, { lazyConnect: true });
   await redis.connect();

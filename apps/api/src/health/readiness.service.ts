@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS } from '@push/redis';
+import { READY_PING_TIMEOUT_MS, REDIS, redisAnswers } from '@push/redis';
 import type { RedisClient } from '@push/redis';
 import { RedisOutage } from '../common/redis-outage.service';
 
 /** How long Redis may take to answer a PING before the API reports itself not ready. */
-export const READY_TIMEOUT_MS = 1_000;
+export const READY_TIMEOUT_MS = READY_PING_TIMEOUT_MS;
 
 /** Readiness: Redis answers a PING in time. */
 @Injectable()
@@ -14,23 +14,8 @@ export class ReadinessService {
     private readonly outage: RedisOutage,
   ) {}
 
-  async isReady(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
-    });
-    const ping = this.redis.ping().then(
-      () => true,
-      (err: unknown) => {
-        // a failed ping is the answer, not an error of the probe; the outage is logged once
-        this.outage.report(err);
-        return false;
-      },
-    );
-    try {
-      return await Promise.race([ping, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  isReady(): Promise<boolean> {
+    // a failed ping is the answer, not an error of the probe; the outage is logged once
+    return redisAnswers(this.redis, READY_TIMEOUT_MS, (err) => this.outage.report(err));
   }
 }

@@ -1,10 +1,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { REDIS } from '@push/redis';
+import { REDIS, redisAnswers } from '@push/redis';
 import type { RedisClient } from '@push/redis';
 import { DrainService } from './drain.service';
-
-/** How long /readyz waits for Redis to answer a PING. */
-const READY_PING_TIMEOUT_MS = 1_000;
 
 /** GET /healthz (the process answers) and GET /readyz (Redis answers and the node is not draining). */
 @Controller()
@@ -22,17 +19,7 @@ export class HealthController {
   @Get('readyz')
   async readyz(): Promise<{ status: 'ready' }> {
     if (!this.drain.accepting) throw new ServiceUnavailableException('node is draining');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), READY_PING_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([this.redis.ping(), timeout]);
-    } catch {
-      throw new ServiceUnavailableException('redis is not answering');
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!(await redisAnswers(this.redis))) throw new ServiceUnavailableException('redis is not answering');
     return { status: 'ready' };
   }
 }
