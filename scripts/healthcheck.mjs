@@ -9,7 +9,7 @@ if (entry === undefined) {
 }
 const port = process.env[entry[0]] || entry[1];
 globalThis
-  .fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) })
+  .fetch(`http://127.0.0.1:${port}/healthz`, { signal: globalThis.AbortSignal.timeout(2_000) })
   .then(
     (res) => process.exit(res.status === 200 ? 0 : 1),
     (err) => {
