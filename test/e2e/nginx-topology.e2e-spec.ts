@@ -12,7 +12,8 @@ import { Redis } from 'ioredis';
 import { baseEnv, testRedis, waitSubscribed, WireMessage, WsClient, userQueueIdOf } from './realtime.support';
 import { findNginx, NginxProcess, startNginx } from './nginx.support';
 
-jest.setTimeout(60_000);
+// generous: the machine's two cores are shared, and six processes start at once
+jest.setTimeout(120_000);
 
 const nginxBin = findNginx();
 if (nginxBin === null) {
@@ -80,25 +81,32 @@ describeWithNginx('nginx in front of 2 api + 3 gateways (the compose topology)',
     if (nginxBin === null) return;
     // nginx's port comes first: the apps must know it (NODES_PUBLIC_ADDRESS) before they start
     const nginxPort = await freePort();
-    const env = baseEnv(prefix, { NODES_PUBLIC_ADDRESS: `127.0.0.1:${nginxPort}`, MONITOR_PERIOD_MS: '1000', MONITOR_TIMEOUT_MS: '500' });
-    const started = await Promise.all([
-      startApp('api', { env }),
-      startApp('api', { env }),
-      startApp('gateway', { env }),
-      startApp('gateway', { env }),
-      startApp('gateway', { env }),
-      startApp('monitor', { env }),
-    ]);
-    apis = started.slice(0, 2);
-    gateways = started.slice(2, 5);
+    const env = baseEnv(prefix, {
+      NODES_PUBLIC_ADDRESS: `127.0.0.1:${nginxPort}`,
+      MONITOR_PERIOD_MS: '1000',
+      MONITOR_TIMEOUT_MS: '500',
+      DRAIN_SPREAD_MS: '1000',
+    });
+    // allSettled: when one app fails to start, the others are still stopped in afterAll
+    const settled = await Promise.allSettled(
+      (['api', 'api', 'gateway', 'gateway', 'gateway', 'monitor'] as const).map((app) => startApp(app, { env, readyTimeoutMs: 60_000 })),
+    );
+    const started = settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    apis = started.slice(0, 2).filter((p): p is AppProcess => p !== undefined);
+    gateways = started.slice(2, 5).filter((p): p is AppProcess => p !== undefined);
     monitor = started[5];
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     nginx = await startNginx(nginxBin, { api: apis.map((a) => a.port), gateway: gateways.map((g) => g.port) }, nginxPort);
     redis = await testRedis();
     await waitFor(async () => (await connectionsByAddress()).size === 3, 10_000, 'three gateways registered');
   });
 
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.close();
+  });
+
   afterAll(async () => {
-    for (const s of sockets) s.close();
     await nginx?.stop();
     await Promise.all([...apis, ...gateways, ...(monitor ? [monitor] : [])].map((p) => p.stop()));
     redis?.disconnect();
@@ -175,5 +183,37 @@ describeWithNginx('nginx in front of 2 api + 3 gateways (the compose topology)',
     // and the log never shows a push URL's or user queue's id
     expect(nginx.accessLog.join('\n')).not.toContain(userQueueIdOf(userQueue));
     expect(nginx.accessLog.join('\n')).not.toContain(pushUrl.split('/').at(-2));
+  });
+
+  it('moves a socket to another gateway through nginx when its gateway drains, with nothing lost or repeated', async () => {
+    const { token, queue: userQueue } = await ok<{ token: string; queue: string }>('POST', '/token/');
+    const { queue: pushUrl } = await ok<{ queue: string }>('POST', '/queue/', { token, json: { domain: 'example.org' } });
+    const first = await connect(nginx.address);
+    const hello = await first.jsonHello(token);
+    const m1 = await ok<WireMessage>('POST', pushUrl, { json: { title: 'before' } });
+    await first.waitForMessages(1);
+
+    // the gateway process that holds the socket, from the node id of its hello
+    const record = JSON.parse((await redis.hget(keys.nodes(), String(hello.node))) ?? 'null') as { address: string } | null;
+    const draining = gateways.find((g) => record !== null && record.address === `127.0.0.1:${g.port}`);
+    if (draining === undefined) throw new Error(`no gateway process registered as node ${String(hello.node)}`);
+
+    // a rolling update stops it: the socket is closed with 1012 while a website keeps publishing
+    draining.signal('SIGTERM');
+    const m2 = await ok<WireMessage>('POST', pushUrl, { json: { title: 'during' } });
+    expect((await first.closed).code).toBe(1012);
+
+    // the client reconnects to the address it knows (nginx) and resumes after the last key it got
+    const second = await connect(nginx.address);
+    const resumed = await second.jsonHello(token, first.lastKey ?? m1.key);
+    expect(resumed.recovered).toBe(true);
+    expect(resumed.node).not.toBe(hello.node);
+    const m3 = await ok<WireMessage>('POST', pushUrl, { json: { title: 'after' } });
+    await waitFor(() => [...first.messages, ...second.messages].some((m) => m.key === m3.key), 10_000, 'the message after the move');
+    expect([...first.messages, ...second.messages].map((m) => m.key)).toEqual([m1.key, m2.key, m3.key]);
+    await draining.waitExit(15_000);
+    expect(draining.exit?.code).toBe(0);
+    expect((await ok<{ messages: WireMessage[] }>('GET', userQueue, { token })).messages.map((m) => m.key)).toEqual([m1.key, m2.key, m3.key]);
+    expect(await ok('GET', '/nodes/')).toEqual({ nodes: [nginx.address] });
   });
 });
