@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       publicUrl: null,
       gatewayPublicAddress: '127.0.0.1:8888',
+      nodesPublicAddress: null,
       wsAuthTimeoutMs: 10_000,
       wsMaxPayloadBytes: 65_536,
       wsAllowedOrigins: [],
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       PUBLIC_URL: 'https://push.example.org/',
       GATEWAY_PUBLIC_ADDRESS: 'gw1.example.org:443',
+      NODES_PUBLIC_ADDRESS: 'push.example.org:443',
       WS_AUTH_TIMEOUT_MS: '2000',
       WS_MAX_PAYLOAD_BYTES: '1024',
       WS_ALLOWED_ORIGINS: ' https://a.example , ,https://b.example,',
@@ -74,6 +76,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       publicUrl: 'https://push.example.org',
       gatewayPublicAddress: 'gw1.example.org:443',
+      nodesPublicAddress: 'push.example.org:443',
       wsAuthTimeoutMs: 2000,
       wsMaxPayloadBytes: 1024,
       wsAllowedOrigins: ['https://a.example', 'https://b.example'],
@@ -91,6 +94,12 @@ describe('loadConfig', () => {
 
   it('derives the gateway public address from GATEWAY_PORT when it is not set', () => {
     expect(loadConfig({ GATEWAY_PORT: '9001' }).gatewayPublicAddress).toBe('127.0.0.1:9001');
+  });
+
+  it('accepts a load balancer address as host:port, IPv4 or [IPv6]', () => {
+    expect(loadConfig({ NODES_PUBLIC_ADDRESS: 'localhost:80' }).nodesPublicAddress).toBe('localhost:80');
+    expect(loadConfig({ NODES_PUBLIC_ADDRESS: '127.0.0.1:8080' }).nodesPublicAddress).toBe('127.0.0.1:8080');
+    expect(loadConfig({ NODES_PUBLIC_ADDRESS: '[::1]:443' }).nodesPublicAddress).toBe('[::1]:443');
   });
 
   it('strips trailing slashes from PUBLIC_URL and keeps its path', () => {
@@ -135,6 +144,10 @@ describe('loadConfig', () => {
     ['MONITOR_PERIOD_MS', '99'],
     ['STREAM_MAX_LEN', '1000001'],
     ['API_PORT', ' '],
+    ['NODES_PUBLIC_ADDRESS', 'push.example.org'],
+    ['NODES_PUBLIC_ADDRESS', 'ws://push.example.org:80/'],
+    ['NODES_PUBLIC_ADDRESS', 'push.example.org:0'],
+    ['NODES_PUBLIC_ADDRESS', 'push.example.org:70000'],
   ])('refuses %s=%p', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

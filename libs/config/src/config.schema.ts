@@ -21,6 +21,8 @@ export interface PushConfig {
   readonly publicUrl: string | null;
   /** `host:port` a gateway node registers for GET /nodes/. */
   readonly gatewayPublicAddress: string;
+  /** `host:port` of the load balancer in front of the gateways; when set, GET /nodes/ lists only it. Null = the gateways' own addresses. */
+  readonly nodesPublicAddress: string | null;
   /** How long a new socket may stay unauthenticated before it is closed with 4408. */
   readonly wsAuthTimeoutMs: number;
   /** Largest frame a client may send; larger frames close the socket with 1009. */
@@ -90,6 +92,16 @@ function optionalUrl(raw: string | undefined): string | null {
   return raw.replace(/\/+$/, '');
 }
 
+/** `host:port`, `[v6]:port`: what a client puts after `ws://`. */
+const HOST_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
+
+function optionalHostPort(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  const m = HOST_PORT.exec(raw.trim());
+  if (m === null || Number(m[1]) < 1 || Number(m[1]) > 65535) throw new FieldError(`must be host:port, e.g. "push.example.org:443", got "${raw}"`);
+  return raw.trim();
+}
+
 const MINUTE_MS = 60_000;
 const KIB = 1024;
 
@@ -102,6 +114,11 @@ export const fields = {
   host: { env: 'HOST', doc: 'interface to listen on', parse: str('0.0.0.0') },
   publicUrl: { env: 'PUBLIC_URL', doc: 'base of the URLs the API returns', parse: optionalUrl },
   gatewayPublicAddress: { env: 'GATEWAY_PUBLIC_ADDRESS', doc: 'host:port this gateway registers', parse: str('') },
+  nodesPublicAddress: {
+    env: 'NODES_PUBLIC_ADDRESS',
+    doc: 'host:port of the load balancer that GET /nodes/ answers instead of the gateways (default: the gateways)',
+    parse: optionalHostPort,
+  },
   wsAuthTimeoutMs: { env: 'WS_AUTH_TIMEOUT_MS', doc: 'auth timeout of a new socket', parse: int(1, 10 * MINUTE_MS, 10_000) },
   wsMaxPayloadBytes: { env: 'WS_MAX_PAYLOAD_BYTES', doc: 'largest client frame', parse: int(64, 16 * KIB * KIB, 64 * KIB) },
   wsAllowedOrigins: {
