@@ -8,6 +8,7 @@ import { ApiModule } from './api.module';
 import { registerBodyParsers } from './common/body-parsers';
 import { MAX_BODY_BYTES } from './common/http-limits';
 import { registerAddressLimits } from './limits/address-limits.hooks';
+import { trustProxyOption } from './limits/trust-proxy';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -22,7 +23,7 @@ async function bootstrap(): Promise<void> {
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: MAX_BODY_BYTES,
     // request.ip: the socket address, or the X-Forwarded-For entry of the TRUST_PROXY-th proxy
-    trustProxy: config.trustProxy > 0 ? (_address: string, hop: number) => hop < config.trustProxy : false,
+    trustProxy: trustProxyOption(config.trustProxy),
     // headers, request and keep-alive timeouts, so slow clients are cut off (Fastify's defaults have none)
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(httpServerOptions(config), handler),
   });
