@@ -155,9 +155,22 @@ export function checkBuild() {
  * Starts one app from the build (or from bench/test-fake.mjs when `fake`) with Push's env variables.
  * `ports` = { api, gateway, monitor } (the app uses its own; the others are passed for completeness).
  */
+/**
+ * The abuse limits the benchmark turns off: it publishes thousands a second from one address, to push
+ * URLs at well over their steady rate, and opens ~10k sockets from a few loopback addresses; with the
+ * limits on it would measure 429s. `--app-env` can still set any of them.
+ */
+export const BENCH_LIMITS_OFF = {
+  PUBLISH_BURST_PER_PUSH_URL: '0',
+  PUBLISH_BURST_PER_IP: '0',
+  FAILED_ATTEMPTS_PER_IP: '0',
+  MAX_SOCKETS_PER_IP: '0',
+};
+
 export function startApp(name, app, { redisUrl, keyPrefix, ports, fake = false, logFile, extraEnv = {}, inherit = false, nodeArgs = [] }) {
   const env = {
     ...process.env,
+    ...BENCH_LIMITS_OFF,
     REDIS_URL: redisUrl,
     KEY_PREFIX: keyPrefix,
     API_PORT: String(ports.api),

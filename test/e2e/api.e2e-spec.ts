@@ -47,7 +47,8 @@ interface Answer {
 }
 
 const prefix = uniquePrefix('api-e2e');
-const env = { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix };
+// history tests publish over a hundred messages through one push URL; limits.e2e-spec.ts tests the limit
+const env = { REDIS_URL: TEST_REDIS_URL, KEY_PREFIX: prefix, PUBLISH_BURST_PER_PUSH_URL: '0' };
 let api: AppProcess;
 const started: AppProcess[] = [];
 

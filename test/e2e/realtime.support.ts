@@ -36,6 +36,8 @@ export function baseEnv(prefix: string, extra: Record<string, string> = {}): Rec
     PUSH_URL_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret',
     MONITOR_PERIOD_MS: '1000',
     MONITOR_TIMEOUT_MS: '500',
+    // these tests flood single push URLs on purpose; test/e2e/limits.e2e-spec.ts tests the limit
+    PUBLISH_BURST_PER_PUSH_URL: '0',
     ...extra,
   };
 }

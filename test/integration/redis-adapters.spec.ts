@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { newUserQueueId, normalizeNotification, PushUrlCodec } from '@push/domain';
+import { newUserQueueId, normalizeNotification, PushUrlCodec, RateLimitedError } from '@push/domain';
 import {
   createRedisClient,
   KeySchema,
@@ -112,7 +112,7 @@ describe('Redis round trips', () => {
 
   async function setup(): Promise<{ keys: KeySchema; store: RedisMessageStore; uq: string; pushUrlId: string; publish: () => Promise<string> }> {
     const keys = freshKeys();
-    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000 });
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000, publishLimit: { burst: 100, ratePerS: 100 } });
     const uq = newUserQueueId();
     const pushUrlId = await new RedisPushUrlStore(redis, keys).findOrCreate(uq, 'example.com', codec.seal(uq));
     const { json } = normalizeNotification({ title: 'one trip', replaceId: 'r' });
@@ -125,17 +125,36 @@ describe('Redis round trips', () => {
   }
 
   it('one publish is one command from the client (EVALSHA); the script checks, appends, trims and publishes', async () => {
-    const { keys, uq, publish } = await setup();
+    const { keys, uq, pushUrlId, publish } = await setup();
     // the first call of a script may need EVALSHA + EVAL (NOSCRIPT) to load it; from then on it is one command
     await publish();
     const { client, script } = await commandsDuring(keys, publish);
     expect(client.map((args) => args[0].toLowerCase())).toEqual(['evalsha']);
     const [evalsha] = client;
     const scriptKeys = evalsha.slice(3, 3 + Number(evalsha[2]));
-    expect(scriptKeys).toEqual([keys.stream(uq), keys.pushUrls(uq), keys.channel(uq)]);
+    expect(scriptKeys).toEqual([keys.stream(uq), keys.pushUrls(uq), keys.channel(uq), keys.publishBucket(uq, pushUrlId)]);
     // every key of the script shares the user queue's hash tag, so it runs unchanged on Redis Cluster
     for (const k of scriptKeys) expect(k).toContain(`{u:${uq}}`);
-    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'xrevrange', 'xadd', 'xtrim', 'publish']);
+    // the key names never show the push URL id (its digest names the bucket)
+    for (const k of scriptKeys) expect(k).not.toContain(pushUrlId);
+    // live check, the push URL's publish bucket (read, then take a token), append, trim, publish
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'get', 'set', 'xrevrange', 'xadd', 'xtrim', 'publish']);
+  });
+
+  it('a publish refused by its push URL limit is one command too, and stores and publishes nothing', async () => {
+    const keys = freshKeys();
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000, publishLimit: { burst: 1, ratePerS: 1 } });
+    const uq = newUserQueueId();
+    const pushUrlId = await new RedisPushUrlStore(redis, keys).findOrCreate(uq, 'example.com', codec.seal(uq));
+    const { json } = normalizeNotification({ title: 'limited' });
+    const publish = () => store.publish(uq, pushUrlId, `https://push.test/queue/${pushUrlId}/`, json);
+    await publish();
+    let refusal: unknown = null;
+    const { client, script } = await commandsDuring(keys, () => publish().catch((err: unknown) => (refusal = err)));
+    expect(refusal).toBeInstanceOf(RateLimitedError);
+    expect((refusal as RateLimitedError).retryAfterS).toBe(1);
+    expect(client.map((args) => args[0].toLowerCase())).toEqual(['evalsha']);
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'get']);
   });
 
   it('one read marker is one command from the client too', async () => {

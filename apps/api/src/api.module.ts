@@ -6,6 +6,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { CommonModule } from './common/common.module';
 import { apiValidationPipe } from './common/input-validation';
 import { HealthModule } from './health/health.module';
+import { LimitsModule } from './limits/limits.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PublishModule } from './publish/publish.module';
 import { PushUrlModule } from './push-url/push-url.module';
@@ -14,7 +15,7 @@ import { UserQueueModule } from './user-queue/user-queue.module';
 
 /** The HTTP API: clients, push URLs, publishing, user queues, gateway discovery, health. */
 @Module({
-  imports: [ConfigModule, RedisModule, CommonModule, TokenModule, PushUrlModule, PublishModule, UserQueueModule, NodesModule, HealthModule],
+  imports: [ConfigModule, RedisModule, CommonModule, LimitsModule, TokenModule, PushUrlModule, PublishModule, UserQueueModule, NodesModule, HealthModule],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_PIPE, useFactory: apiValidationPipe },

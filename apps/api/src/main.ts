@@ -1,11 +1,14 @@
 import 'reflect-metadata';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, PushConfig } from '@push/config';
+import { httpServerOptions, loadConfig, PushConfig } from '@push/config';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './common/body-parsers';
 import { MAX_BODY_BYTES } from './common/http-limits';
+import { registerAddressLimits } from './limits/address-limits.hooks';
+import { trustProxyOption } from './limits/trust-proxy';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -16,9 +19,17 @@ function logLevels(level: PushConfig['logLevel']): LogLevel[] {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const adapter = new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: MAX_BODY_BYTES });
+  const adapter = new FastifyAdapter({
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: MAX_BODY_BYTES,
+    // request.ip: the socket address, or the X-Forwarded-For entry of the TRUST_PROXY-th proxy
+    trustProxy: trustProxyOption(config.trustProxy),
+    // headers, request and keep-alive timeouts, so slow clients are cut off (Fastify's defaults have none)
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(httpServerOptions(config), handler),
+  });
   // body parsers are registered below: JSON that tolerates an empty body, forms, and 415 for the rest
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bodyParser: false, logger: logLevels(config.logLevel) });
+  registerAddressLimits(app);
   await registerBodyParsers(app);
   app.enableShutdownHooks();
   await app.listen(config.apiPort, config.host);

@@ -3,6 +3,7 @@ import { ConfigModule } from '@push/config';
 import { RedisModule } from '@push/redis';
 import { ConnectionGateway } from './connection/connection.gateway';
 import { ConnectionService } from './connection/connection.service';
+import { SocketsPerAddress } from './connection/sockets-per-address';
 import { DeliveryService } from './delivery/delivery.service';
 import { subscriberProvider } from './delivery/subscriber.provider';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
@@ -14,6 +15,6 @@ import { NodeIdentityModule } from './lifecycle/node-identity.module';
 @Module({
   imports: [ConfigModule, NodeIdentityModule, RedisModule],
   controllers: [HealthController],
-  providers: [subscriberProvider, DeliveryService, ConnectionService, ConnectionGateway, HeartbeatService, DrainService],
+  providers: [subscriberProvider, DeliveryService, SocketsPerAddress, ConnectionService, ConnectionGateway, HeartbeatService, DrainService],
 })
 export class GatewayModule {}

@@ -33,6 +33,17 @@ describe('loadConfig', () => {
       monitorPeriodMs: 10_000,
       monitorTimeoutMs: 5_000,
       pushUrlSecret: null,
+      publishBurstPerPushUrl: 100,
+      publishRatePerPushUrl: 2,
+      publishBurstPerIp: 1000,
+      publishRatePerIp: 500,
+      failedAttemptsPerIp: 100,
+      failedAttemptsWindowS: 60,
+      maxSocketsPerIp: 1000,
+      trustProxy: 0,
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 20_000,
+      httpKeepAliveTimeoutMs: 10_000,
       logLevel: 'log',
     };
     expect(loadConfig({})).toEqual(expected);
@@ -65,6 +76,17 @@ describe('loadConfig', () => {
       MONITOR_PERIOD_MS: '1000',
       MONITOR_TIMEOUT_MS: '500',
       PUSH_URL_SECRET: 's'.repeat(32),
+      PUBLISH_BURST_PER_PUSH_URL: '10',
+      PUBLISH_RATE_PER_PUSH_URL: '0',
+      PUBLISH_BURST_PER_IP: '20',
+      PUBLISH_RATE_PER_IP: '5',
+      FAILED_ATTEMPTS_PER_IP: '7',
+      FAILED_ATTEMPTS_WINDOW_S: '30',
+      MAX_SOCKETS_PER_IP: '0',
+      TRUST_PROXY: '2',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '3000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '0',
       LOG_LEVEL: 'debug',
     });
     expect(cfg).toEqual({
@@ -88,8 +110,32 @@ describe('loadConfig', () => {
       monitorPeriodMs: 1000,
       monitorTimeoutMs: 500,
       pushUrlSecret: 's'.repeat(32),
+      publishBurstPerPushUrl: 10,
+      publishRatePerPushUrl: 0,
+      publishBurstPerIp: 20,
+      publishRatePerIp: 5,
+      failedAttemptsPerIp: 7,
+      failedAttemptsWindowS: 30,
+      maxSocketsPerIp: 0,
+      trustProxy: 2,
+      httpHeadersTimeoutMs: 2000,
+      httpRequestTimeoutMs: 3000,
+      httpKeepAliveTimeoutMs: 0,
       logLevel: 'debug',
     });
+  });
+
+  it('reads TRUST_PROXY as a proxy count, true meaning one', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'FALSE' }).trustProxy).toBe(0);
+    expect(problemsOf({ TRUST_PROXY: 'yes' })).toHaveLength(1);
+  });
+
+  it('refuses a headers timeout longer than the request timeout (Node would throw at listen)', () => {
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '4000' })).toEqual([
+      'HTTP_HEADERS_TIMEOUT_MS (5000) must not be longer than HTTP_REQUEST_TIMEOUT_MS (4000)',
+    ]);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '0' })).not.toThrow();
   });
 
   it('derives the gateway public address from GATEWAY_PORT when it is not set', () => {

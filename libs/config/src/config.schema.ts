@@ -45,6 +45,28 @@ export interface PushConfig {
   readonly monitorTimeoutMs: number;
   /** Secret (>= 32 chars) that seals push URL ids; null = one generated and shared through Redis. */
   readonly pushUrlSecret: string | null;
+  /** Publishes one push URL may make at once (token bucket size); 0 = no per push URL limit. */
+  readonly publishBurstPerPushUrl: number;
+  /** Publishes per second one push URL may sustain (bucket refill); 0 = no per push URL limit. */
+  readonly publishRatePerPushUrl: number;
+  /** Publishes one client address may make at once, per api process; 0 = no per address publish limit. */
+  readonly publishBurstPerIp: number;
+  /** Publishes per second one client address may sustain, per api process; 0 = no per address publish limit. */
+  readonly publishRatePerIp: number;
+  /** Failed attempts (401, 404) one address may make per window before all its requests get 429; 0 = no lockout. */
+  readonly failedAttemptsPerIp: number;
+  /** The failed attempts window in seconds; a locked-out address is let in again when its window ends. */
+  readonly failedAttemptsWindowS: number;
+  /** Open sockets one client address may hold on one gateway process; 0 = no limit. */
+  readonly maxSocketsPerIp: number;
+  /** Reverse proxies in front of the apps whose X-Forwarded-For entry is believed (0 = use the socket address). */
+  readonly trustProxy: number;
+  /** Time a client has to send a request's headers before the connection is closed (408); 0 = none. */
+  readonly httpHeadersTimeoutMs: number;
+  /** Time a client has to send a whole request, body included, before the connection is closed (408); 0 = none. */
+  readonly httpRequestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests; 0 = forever. */
+  readonly httpKeepAliveTimeoutMs: number;
   /** Log level: error, warn, log, debug or verbose. */
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
@@ -143,6 +165,26 @@ export const fields = {
       return raw;
     },
   },
+  publishBurstPerPushUrl: { env: 'PUBLISH_BURST_PER_PUSH_URL', doc: 'publishes a push URL may make at once (0: unlimited)', parse: int(0, 1_000_000, 100) },
+  publishRatePerPushUrl: { env: 'PUBLISH_RATE_PER_PUSH_URL', doc: 'publishes per second a push URL may sustain (0: unlimited)', parse: int(0, 1_000_000, 2) },
+  publishBurstPerIp: { env: 'PUBLISH_BURST_PER_IP', doc: 'publishes an address may make at once, per api process (0: unlimited)', parse: int(0, 10_000_000, 1000) },
+  publishRatePerIp: { env: 'PUBLISH_RATE_PER_IP', doc: 'publishes per second an address may sustain, per api process (0: unlimited)', parse: int(0, 10_000_000, 500) },
+  failedAttemptsPerIp: { env: 'FAILED_ATTEMPTS_PER_IP', doc: '401/404 answers per window before an address is locked out (0: never)', parse: int(0, 1_000_000, 100) },
+  failedAttemptsWindowS: { env: 'FAILED_ATTEMPTS_WINDOW_S', doc: 'failed attempts window and lockout, in seconds', parse: int(1, 86_400, 60) },
+  maxSocketsPerIp: { env: 'MAX_SOCKETS_PER_IP', doc: 'open sockets per address on one gateway (0: unlimited)', parse: int(0, 10_000_000, 1000) },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    doc: 'reverse proxies whose X-Forwarded-For is believed: 0/false, 1/true (one nginx), or a count',
+    parse: (raw: string | undefined): number => {
+      const v = (raw ?? '').trim().toLowerCase();
+      if (v === '' || v === 'false') return 0;
+      if (v === 'true') return 1;
+      return int(0, 16, 0)(v);
+    },
+  },
+  httpHeadersTimeoutMs: { env: 'HTTP_HEADERS_TIMEOUT_MS', doc: 'time to send request headers (0: none)', parse: int(0, 10 * MINUTE_MS, 10_000) },
+  httpRequestTimeoutMs: { env: 'HTTP_REQUEST_TIMEOUT_MS', doc: 'time to send a whole request (0: none)', parse: int(0, 60 * MINUTE_MS, 20_000) },
+  httpKeepAliveTimeoutMs: { env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS', doc: 'idle keep-alive connection lifetime (0: forever)', parse: int(0, 60 * MINUTE_MS, 10_000) },
   logLevel: {
     env: 'LOG_LEVEL',
     doc: 'error, warn, log, debug or verbose',
@@ -169,6 +211,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const cfg = out as unknown as PushConfig;
   if (problems.length === 0 && cfg.monitorTimeoutMs >= cfg.monitorPeriodMs) {
     problems.push(`MONITOR_TIMEOUT_MS (${cfg.monitorTimeoutMs}) must be shorter than MONITOR_PERIOD_MS (${cfg.monitorPeriodMs})`);
+  }
+  if (problems.length === 0 && cfg.httpRequestTimeoutMs > 0 && cfg.httpHeadersTimeoutMs > cfg.httpRequestTimeoutMs) {
+    problems.push(`HTTP_HEADERS_TIMEOUT_MS (${cfg.httpHeadersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${cfg.httpRequestTimeoutMs})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   if (cfg.gatewayPublicAddress === '') {

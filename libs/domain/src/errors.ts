@@ -25,3 +25,17 @@ export const invalid = (field: string, why: string): DomainError => new DomainEr
 export const unauthenticated = (why = 'token is missing or unknown'): DomainError => new DomainError('unauthenticated', why, 'token');
 export const forbidden = (why: string): DomainError => new DomainError('forbidden', why);
 export const notFound = (why: string): DomainError => new DomainError('not_found', why);
+
+/** A refusal because a limit was reached; the client may retry after `retryAfterS` (whole seconds, ≥ 1). */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    /** Seconds to wait before retrying, sent as `Retry-After`. */
+    readonly retryAfterS: number,
+  ) {
+    super('rate_limited', message);
+    this.name = 'RateLimitedError';
+  }
+}
+
+export const rateLimited = (which: string, retryAfterS: number): RateLimitedError => new RateLimitedError(which, Math.max(1, Math.ceil(retryAfterS)));

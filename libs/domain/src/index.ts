@@ -5,4 +5,6 @@ export * from './notification.rules';
 export * from './identity';
 export * from './replay.rules';
 export * from './node.rules';
+export * from './rate-limit.rules';
+export * from './client-address';
 export * from './ports';

@@ -42,7 +42,10 @@ export interface Replay {
 
 /** User queues: one ordered, trimmed stream of messages and read markers each. */
 export interface MessageStore {
-  /** Appends a notification through a live push URL, trims and routes it, in one step; null when the push URL is not live. */
+  /**
+   * Appends a notification through a live push URL, trims and routes it, in one step; null when the
+   * push URL is not live. Throws a RateLimitedError, storing nothing, when the push URL's publish limit is reached.
+   */
   publish(userQueueId: string, pushUrlId: string, pushUrl: string, notificationJson: string, replaceId?: string): Promise<StoredMessage | null>;
   /** Appends and routes a read marker for `key`; null when the queue holds no notification with that key. */
   markRead(userQueueId: string, key: string, userQueueUrl: string): Promise<StoredMessage | null>;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The one place that spells Redis keys and channels. Every key starts with KEY_PREFIX. All keys of
  * one user queue share the hash tag `{u:<id>}` so that one script can touch them on Redis Cluster;
@@ -19,6 +21,14 @@ export class KeySchema {
   /** Hash of a user queue's live push URLs: `d:<domain>` → push URL id and `p:<id>` → domain. */
   pushUrls(userQueueId: string): string {
     return `${this.tag(userQueueId)}:urls`;
+  }
+
+  /**
+   * String: the publish token bucket of one push URL (`<tokens> <atMs>`, expiring once full again).
+   * Named by a digest of the push URL id, so key names never reveal a push URL.
+   */
+  publishBucket(userQueueId: string, pushUrlId: string): string {
+    return `${this.tag(userQueueId)}:pb:${createHash('sha256').update(pushUrlId).digest('base64url').slice(0, 22)}`;
   }
 
   /** String: the client's last_seen timestamp. */

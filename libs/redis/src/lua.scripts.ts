@@ -48,12 +48,46 @@ end
 `;
 
 /**
- * Publish through a push URL. KEYS: stream, pushUrls hash, channel.
- * ARGV: push URL id, maxlen, maxAgeMs, push URL, push URL as JSON, notification JSON, replaceId.
- * Returns {key, timestamp, frame}, or false when the push URL is not live.
+ * The per push URL publish limit: a token bucket (libs/domain rate-limit.rules.ts `takeToken`, the
+ * same rule in Lua) kept as one string `<tokens> <atMs>` that expires once it would be full again.
+ * Returns 0 when a token was taken, else the whole seconds (>= 1) until one will be; a refused take
+ * writes nothing. burst or rate 0 = no limit.
  */
-export const PUBLISH_LUA = `${APPEND}
+const TAKE_PUBLISH_TOKEN = `
+local function take_publish_token(bucket, burst, rate)
+  if burst <= 0 or rate <= 0 then return 0 end
+  local t = redis.call('TIME')
+  local now_ms = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+  local tokens, at_ms = burst, now_ms
+  local saved = redis.call('GET', bucket)
+  if saved then
+    local saved_tokens, saved_at = string.match(saved, '^(%S+) (%S+)$')
+    tokens, at_ms = tonumber(saved_tokens), tonumber(saved_at)
+    if now_ms > at_ms then
+      tokens = math.min(burst, tokens + (now_ms - at_ms) * rate / 1000)
+      at_ms = now_ms
+    end
+  end
+  if tokens < 1 then return math.max(1, math.ceil((1 - tokens) / rate)) end
+  tokens = tokens - 1
+  redis.call('SET', bucket, string.format('%.6f %.3f', tokens, at_ms), 'PX', math.ceil((burst - tokens) * 1000 / rate) + 1000)
+  return 0
+end
+`;
+
+/**
+ * Publish through a push URL. KEYS: stream, pushUrls hash, channel, the push URL's publish bucket.
+ * ARGV: push URL id, maxlen, maxAgeMs, push URL, push URL as JSON, notification JSON, replaceId,
+ * bucket burst, bucket rate per second.
+ * Returns {key, timestamp, frame}; false when the push URL is not live; a number (seconds to wait)
+ * when its publish limit is reached, having stored and published nothing.
+ */
+export const PUBLISH_LUA = `${APPEND}${TAKE_PUBLISH_TOKEN}
 if redis.call('HEXISTS', KEYS[2], 'p:' .. ARGV[1]) == 0 then return false end
+-- publish limit per push URL (after the live check: a dead push URL has no bucket)
+local wait_s = take_publish_token(KEYS[4], tonumber(ARGV[8]), tonumber(ARGV[9]))
+if wait_s > 0 then return wait_s end
+-- end of the publish limit
 return append(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 `;
 

@@ -1,4 +1,5 @@
 import {
+  BucketLimit,
   compareKeys,
   KeyParts,
   keyFromMicros,
@@ -8,6 +9,7 @@ import {
   rangeStart,
   Replay,
   ReplayedMessage,
+  rateLimited,
   Since,
   StoredMessage,
 } from '@push/domain';
@@ -20,12 +22,20 @@ import { RedisClient } from './redis-client.factory';
 export interface Retention {
   readonly maxLen: number;
   readonly maxAgeMs: number;
+  /** Token bucket of each push URL's publishes; absent or 0 = no limit. */
+  readonly publishLimit?: BucketLimit;
 }
 
 type ScriptResult = [key: string, timestamp: string, frame: string] | null;
 
+/** The publish script's answer: a stored message, null (not live), or seconds to wait (limit reached). */
+type PublishResult = ScriptResult | number;
+
+/** The message of a refused publish, naming the limit. */
+export const PUSH_URL_LIMIT_MESSAGE = 'too many publishes to this push URL';
+
 interface ScriptClient {
-  pushPublish(stream: string, urls: string, channel: string, ...argv: string[]): Promise<ScriptResult>;
+  pushPublish(stream: string, urls: string, channel: string, bucket: string, ...argv: string[]): Promise<PublishResult>;
   pushMarkRead(stream: string, channel: string, ...argv: string[]): Promise<ScriptResult>;
 }
 
@@ -82,7 +92,7 @@ export class RedisMessageStore implements MessageStore {
     private readonly retention: Retention,
     private readonly nowMs: () => number = Date.now,
   ) {
-    redis.defineCommand('pushPublish', { numberOfKeys: 3, lua: PUBLISH_LUA });
+    redis.defineCommand('pushPublish', { numberOfKeys: 4, lua: PUBLISH_LUA });
     redis.defineCommand('pushMarkRead', { numberOfKeys: 2, lua: MARK_READ_LUA });
     this.scripts = redis as unknown as ScriptClient;
   }
@@ -92,6 +102,7 @@ export class RedisMessageStore implements MessageStore {
       this.keys.stream(userQueueId),
       this.keys.pushUrls(userQueueId),
       this.keys.channel(userQueueId),
+      this.keys.publishBucket(userQueueId, pushUrlId),
       pushUrlId,
       String(this.retention.maxLen),
       String(this.retention.maxAgeMs),
@@ -99,7 +110,10 @@ export class RedisMessageStore implements MessageStore {
       JSON.stringify(pushUrl),
       notificationJson,
       replaceId ?? '',
+      String(this.retention.publishLimit?.burst ?? 0),
+      String(this.retention.publishLimit?.ratePerS ?? 0),
     );
+    if (typeof r === 'number') throw rateLimited(PUSH_URL_LIMIT_MESSAGE, r);
     return r ? { key: r[0], timestamp: r[1], frame: r[2] } : null;
   }
 

@@ -55,7 +55,11 @@ class RedisLifecycle implements OnApplicationShutdown {
       provide: MESSAGE_STORE,
       inject: [REDIS, KEY_SCHEMA, PUSH_CONFIG],
       useFactory: (r: RedisClient, k: KeySchema, c: PushConfig) =>
-        new RedisMessageStore(r, k, { maxLen: c.streamMaxLen, maxAgeMs: c.streamMaxAgeS * 1000 }),
+        new RedisMessageStore(r, k, {
+          maxLen: c.streamMaxLen,
+          maxAgeMs: c.streamMaxAgeS * 1000,
+          publishLimit: { burst: c.publishBurstPerPushUrl, ratePerS: c.publishRatePerPushUrl },
+        }),
     },
     { provide: NODE_REGISTRY, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisNodeRegistry(r, k) },
     {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { BadRequestException, HttpException, Logger, NotFoundException } from '@nestjs/common';
-import { DomainError, DomainErrorCode } from '@push/domain';
+import { DomainError, DomainErrorCode, rateLimited } from '@push/domain';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { HTTP_STATUS_OF } from './error-status.table';
 import { MethodNotAllowedException } from './method-not-allowed.exception';
@@ -29,6 +29,11 @@ describe('ApiExceptionFilter', () => {
     const codes = Object.keys(HTTP_STATUS_OF) as DomainErrorCode[];
     expect(codes.map((c) => filter.answer(new DomainError(c, 'why')).status)).toEqual([400, 401, 403, 404, 413, 429, 503]);
     expect(filter.answer(new DomainError('unavailable', 'x')).headers).toEqual({ 'retry-after': '1' });
+    expect(filter.answer(rateLimited('too many publishes to this push URL', 7))).toEqual({
+      status: 429,
+      message: 'too many publishes to this push URL',
+      headers: { 'retry-after': '7' },
+    });
     expect(filter.answer(new DomainError('invalid_input', 'title must be a string')).message).toBe('title must be a string');
   });
 

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { DomainError } from '@push/domain';
+import { DomainError, RateLimitedError } from '@push/domain';
 import type { FastifyReply } from 'fastify';
 import { HTTP_STATUS_OF, RETRY_AFTER_S } from './error-status.table';
 import { MethodNotAllowedException } from './method-not-allowed.exception';
@@ -35,6 +35,17 @@ const FASTIFY_MESSAGES: Readonly<Record<string, string>> = {
 
 const RETRY = { 'retry-after': String(RETRY_AFTER_S) };
 
+/** The JSON body of every error answer: `{"statusCode", "error", "message"}`. */
+export function errorBody(status: number, message: string): string {
+  return JSON.stringify({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
+}
+
+/** Headers of a domain error's answer: how long to wait, for a limit or an outage. */
+function headersOf(exception: DomainError): Record<string, string> {
+  if (exception instanceof RateLimitedError) return { 'retry-after': String(exception.retryAfterS) };
+  return exception.code === 'unavailable' ? RETRY : {};
+}
+
 /**
  * The one exception filter: domain errors through the status table, Nest and Fastify refusals
  * (validation, unknown route, body too large, wrong content type) in the same JSON shape, and a
@@ -49,15 +60,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const answer = this.answer(exception);
-    const body = JSON.stringify({ statusCode: answer.status, error: STATUS_CODES[answer.status] ?? 'Error', message: answer.message });
-    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(body);
+    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(errorBody(answer.status, answer.message));
   }
 
   /** Maps any thrown value to a status, a message and headers. */
   answer(exception: unknown): ErrorAnswer {
     if (exception instanceof DomainError) {
       const status = HTTP_STATUS_OF[exception.code];
-      return { status, message: exception.message, headers: exception.code === 'unavailable' ? RETRY : {} };
+      return { status, message: exception.message, headers: headersOf(exception) };
     }
     if (exception instanceof MethodNotAllowedException) {
       return { status: exception.getStatus(), message: exception.message, headers: { allow: exception.allow.join(', ') } };

@@ -43,6 +43,8 @@ export class ClientSocket extends WebSocket {
   /** Answered the last ping. */
   alive = true;
   authTimer: NodeJS.Timeout | null = null;
+  /** The client address this socket counts against (MAX_SOCKETS_PER_IP). */
+  clientAddress = '';
 
   /** True once closed by either side (a method, so that checks after an await are not narrowed away). */
   isClosed(): boolean {

@@ -12,6 +12,7 @@ import { NODE_ID } from '../lifecycle/node-identity.module';
 import { ClientSocket, closeSocket, PHASE } from './client-socket';
 import { CLOSE, CLOSE_CODE_OF } from './close-codes';
 import { parseHello, parseHelloSince } from './hello.parser';
+import { SocketsPerAddress } from './sockets-per-address';
 
 /** Granularity of a drain's spread of closes. */
 const DRAIN_TICK_MS = 10;
@@ -48,6 +49,7 @@ export class ConnectionService implements OnModuleDestroy {
     @Inject(CLIENT_STORE) private readonly clients: ClientStore,
     @Inject(NODE_ID) private readonly nodeId: string,
     private readonly delivery: DeliveryService,
+    private readonly addresses: SocketsPerAddress,
   ) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners get the socket as `this`
     const service = this;
@@ -86,6 +88,8 @@ export class ConnectionService implements OnModuleDestroy {
   accept(ws: ClientSocket, request: IncomingMessage): void {
     ws.connectionId = this.nextConnectionId++;
     this.openCount++;
+    ws.clientAddress = this.addresses.addressOf(request);
+    this.addresses.opened(ws.clientAddress);
     ws.on('error', this.onError);
     ws.on('close', this.onClose);
     ws.on('pong', onPong);
@@ -165,6 +169,7 @@ export class ConnectionService implements OnModuleDestroy {
 
   private handleClose(ws: ClientSocket, code: number): void {
     this.openCount--;
+    this.addresses.closed(ws.clientAddress);
     closeSocket(ws, code, '');
     this.delivery.detach(ws);
     this.logger.verbose(`nodeId=${this.nodeId} connectionId=${ws.connectionId} gone code=${code}`);

@@ -1,5 +1,7 @@
 import {
+  BucketLimit,
   compareKeys,
+  DomainError,
   Message,
   MessageStore,
   newUserQueueId,
@@ -9,6 +11,7 @@ import {
   parseTimestamp,
   PushUrlCodec,
   PushUrlStore,
+  RateLimitedError,
   StoredMessage,
   timestampFromKey,
 } from '@push/domain';
@@ -18,6 +21,8 @@ import { waitFor } from '../wait-for';
 export interface ContractRetention {
   readonly maxLen: number;
   readonly maxAgeMs: number;
+  /** Token bucket of each push URL's publishes; absent = no limit. */
+  readonly publishLimit?: BucketLimit;
 }
 
 /** Frames routed to one user queue, as a gateway subscribed to its channel receives them. */
@@ -313,6 +318,58 @@ export function messageStoreContract(name: string, factory: MessageStoreFactory)
         const marker = await q.fx.messages.markRead(q.userQueueId, s[0].key, q.userQueueUrl);
         const frames = [...s, marker!].map((m) => JSON.parse(m.frame) as unknown);
         expect(await q.history()).toEqual(frames);
+      });
+    });
+
+    describe('publish limit per push URL', () => {
+      const limited = (burst: number, ratePerS: number): ContractRetention => ({ ...DEFAULT_RETENTION, publishLimit: { burst, ratePerS } });
+
+      async function refusal(q: Queue, title: string): Promise<RateLimitedError> {
+        const err: unknown = await q.publish(title).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        if (!(err instanceof RateLimitedError)) throw new Error(`expected a RateLimitedError, got ${String(err)}`);
+        return err;
+      }
+
+      it('takes a burst, then refuses with the seconds to wait, storing and routing nothing', async () => {
+        const q = await queue(await fixture(limited(2, 1)));
+        const t = await tap(q.fx, q.userQueueId);
+        await publishMany(q, 2);
+        const err = await refusal(q, 'over');
+        expect(err).toBeInstanceOf(DomainError);
+        expect([err.code, err.retryAfterS]).toEqual(['rate_limited', 1]);
+        expect(titles(await q.history())).toEqual(['m0', 'm1']);
+        await waitFor(() => t.frames.length === 2, 2000, 'the two accepted frames');
+        expect(t.frames.map((f) => (JSON.parse(f) as Message).body)).toEqual([{ title: 'm0' }, { title: 'm1' }]);
+      });
+
+      it('refills at the steady rate', async () => {
+        const q = await queue(await fixture(limited(1, 1)));
+        await q.publish('first');
+        await refusal(q, 'too soon');
+        await q.fx.elapse(1100);
+        await q.publish('later');
+        expect(titles(await q.history())).toEqual(['first', 'later']);
+      });
+
+      it('limits each push URL on its own, even of one user queue', async () => {
+        const fx = await fixture(limited(1, 1));
+        const a = await queue(fx);
+        const pushUrlId = await fx.pushUrls.findOrCreate(a.userQueueId, 'other.example', codec.seal(a.userQueueId));
+        await a.publish('a');
+        await refusal(a, 'a again');
+        const { json } = normalizeNotification({ title: 'b' });
+        expect(await fx.messages.publish(a.userQueueId, pushUrlId, `${BASE}/queue/${pushUrlId}/`, json)).not.toBeNull();
+      });
+
+      it('checks liveness first: a revoked push URL is refused as not live, not as limited', async () => {
+        const q = await queue(await fixture(limited(1, 1)));
+        await q.publish('only');
+        await q.fx.pushUrls.revoke(q.userQueueId, q.pushUrlId);
+        const { json } = normalizeNotification({ title: 'late' });
+        expect(await q.fx.messages.publish(q.userQueueId, q.pushUrlId, q.pushUrl, json)).toBeNull();
       });
     });
 

@@ -1,4 +1,6 @@
 import {
+  BucketLimit,
+  BucketState,
   Clock,
   compareKeys,
   formatMicros,
@@ -8,6 +10,7 @@ import {
   MessageStore,
   Notification,
   parseKey,
+  rateLimited,
   ReadMarker,
   Replay,
   ReplayedMessage,
@@ -15,15 +18,18 @@ import {
   SEQ_PER_MS,
   StoredMessage,
   systemClock,
+  takeToken,
   timestampFromKey,
 } from '@push/domain';
-import { frameOf } from '@push/redis';
+import { frameOf, PUSH_URL_LIMIT_MESSAGE } from '@push/redis';
 import { InMemoryPushUrlStore } from './in-memory-push-url.store';
 
 /** Retention of a user queue, as RedisMessageStore takes it. */
 export interface InMemoryRetention {
   readonly maxLen: number;
   readonly maxAgeMs: number;
+  /** Token bucket of each push URL's publishes; absent or 0 = no limit. */
+  readonly publishLimit?: BucketLimit;
 }
 
 /** Options of InMemoryMessageStore. */
@@ -106,6 +112,8 @@ export class InMemoryMessageStore implements MessageStore {
   private readonly pushUrls: InMemoryPushUrlStore;
   private readonly clock: Clock;
   private readonly retention: InMemoryRetention;
+  /** Publish buckets by push URL id (the Redis store keeps one key per push URL). */
+  private readonly buckets = new Map<string, BucketState>();
 
   constructor(options: InMemoryMessageStoreOptions) {
     this.pushUrls = options.pushUrls;
@@ -115,6 +123,10 @@ export class InMemoryMessageStore implements MessageStore {
 
   async publish(userQueueId: string, pushUrlId: string, pushUrl: string, notificationJson: string, replaceId?: string): Promise<StoredMessage | null> {
     if (!this.pushUrls.isLive(userQueueId, pushUrlId)) return null;
+    const limit = this.retention.publishLimit ?? { burst: 0, ratePerS: 0 };
+    const taken = takeToken(limit, this.buckets.get(pushUrlId), this.clock.nowMs());
+    if (!taken.allowed) throw rateLimited(PUSH_URL_LIMIT_MESSAGE, taken.retryAfterS);
+    this.buckets.set(pushUrlId, taken.state);
     return this.append(userQueueId, pushUrl, notificationJson, replaceId ?? '');
   }
 

@@ -1,0 +1,56 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { isUserQueueId } from '@push/domain';
+import type { RateLimitedError } from '@push/domain';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from '../common/api-exception.filter';
+import { HTTP_STATUS_OF } from '../common/error-status.table';
+import { AddressLimits } from './address-limits.service';
+
+/** Answers that count as a failed attempt: an unknown or invalid token, an unknown or revoked push URL (or any unknown path). */
+const FAILED_ATTEMPT_STATUSES: ReadonlySet<number> = new Set([401, 404]);
+
+/** Probes are answered whatever the address did, so a locked-out balancer address cannot take a node out of service. */
+const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+const QUEUE_ID_RE = /^\/queue\/([^/?#]+)\/?(?:[?#]|$)/;
+
+/** True for a publish: `POST /queue/<push URL id>/` (a user queue id there is a read marker instead). */
+export function isPublishRequest(method: string, url: string): boolean {
+  if (method !== 'POST') return false;
+  const id = QUEUE_ID_RE.exec(url)?.[1];
+  return id !== undefined && !isUserQueueId(id);
+}
+
+function pathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+function refuse(reply: FastifyReply, err: RateLimitedError): void {
+  const status = HTTP_STATUS_OF[err.code];
+  void reply
+    .status(status)
+    .headers({ 'retry-after': String(err.retryAfterS) })
+    .type('application/json; charset=utf-8')
+    .send(errorBody(status, err.message));
+}
+
+/**
+ * The per address limits as Fastify hooks, so that a refused request costs no body parsing and no
+ * Redis: a locked-out address gets 429 for everything, a publish takes from its address's bucket
+ * first; every 401 or 404 answer counts as a failed attempt. `request.ip` honours TRUST_PROXY.
+ */
+export function registerAddressLimits(app: NestFastifyApplication): void {
+  const limits = app.get(AddressLimits);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (UNLIMITED_PATHS.has(pathOf(req.url))) return done();
+    const refusal = limits.lockout(req.ip) ?? (isPublishRequest(req.method, req.url) ? limits.takePublish(req.ip) : null);
+    if (refusal === null) return done();
+    refuse(reply, refusal);
+  });
+  fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (FAILED_ATTEMPT_STATUSES.has(reply.statusCode)) limits.recordFailure(req.ip);
+    done();
+  });
+}
