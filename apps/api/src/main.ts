@@ -5,7 +5,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { loadConfig, PushConfig } from '@push/config';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './common/body-parsers';
+import { API_CORS } from './common/cors';
 import { MAX_BODY_BYTES } from './common/http-limits';
+import { registerDemo } from './demo/demo.static';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -19,7 +21,9 @@ async function bootstrap(): Promise<void> {
   const adapter = new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: MAX_BODY_BYTES });
   // body parsers are registered below: JSON that tolerates an empty body, forms, and 415 for the rest
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bodyParser: false, logger: logLevels(config.logLevel) });
+  app.enableCors(API_CORS);
   await registerBodyParsers(app);
+  await registerDemo(app);
   app.enableShutdownHooks();
   await app.listen(config.apiPort, config.host);
   new Logger('Api').log(`listening on ${config.host}:${config.apiPort}`);
