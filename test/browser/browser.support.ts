@@ -114,12 +114,19 @@ export class SocketLog {
   }
 }
 
-/** Forwards a page's console errors and uncaught exceptions to the test output, which helps explain a failure. */
+/**
+ * Collects what went wrong on a page: uncaught exceptions, console errors, and HTTP answers >= 400
+ * with their URL (the browser's own favicon request aside). The array fills as the page runs.
+ */
 export function echoPageErrors(page: Page, name: string): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`${name}: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`${name} console: ${msg.text()}`);
+    // chromium's "Failed to load resource" line has no URL; the response listener below reports those
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(`${name} console: ${msg.text()}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400 && new URL(res.url()).pathname !== '/favicon.ico') errors.push(`${name}: ${res.status()} from ${res.url()}`);
   });
   return errors;
 }

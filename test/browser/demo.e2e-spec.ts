@@ -162,7 +162,7 @@ describeWithChromium('demo web app in chromium (api + 2 gateways + monitor)', ()
     for (const page of [pageA, pageB]) {
       await item(page, 'After the failover').waitFor({ timeout: 10_000 });
       await expect(countTitles(page, [...titles, 'After the failover'])).resolves.toEqual([1, 1, 1, 1]);
-      const keys = await page.locator('#notifications li').evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.key));
+      const keys = await page.locator('#notifications li').evaluateAll((els) => els.map((el) => el.getAttribute('data-key')));
       expect(new Set(keys).size).toBe(keys.length);
     }
     if (bWasOnVictim) expect(socketsB.openPort()).toBe(survivor.port);
@@ -180,6 +180,7 @@ describeWithChromium('demo web app in chromium (api + 2 gateways + monitor)', ()
 
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     await pageA.screenshot({ path: join(ARTIFACTS_DIR, 'demo.png'), fullPage: true });
-    expect(afterErrors.flat().filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|net::/.test(e))).toEqual([]);
+    // a killed gateway makes chromium log the refused WebSocket; nothing else may fail
+    expect(afterErrors.flat().filter((e) => !/WebSocket connection to 'ws:/.test(e))).toEqual([]);
   });
 });
