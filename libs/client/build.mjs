@@ -1,4 +1,4 @@
-// Builds @push/client: ESM and CommonJS with tsc, the declarations, then one browser ES module with rspack.
+// Builds @push/client: ESM (with the declarations) and CommonJS with tsc, then one browser ES module with rspack.
 // Files are overwritten in place (no clean), since another build may be reading dist/browser meanwhile.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
 
-for (const config of ['tsconfig.esm.json', 'tsconfig.cjs.json', 'tsconfig.types.json']) {
+for (const config of ['tsconfig.esm.json', 'tsconfig.cjs.json']) {
   const run = spawnSync(process.execPath, [tsc, '-p', join(here, config)], { stdio: 'inherit' });
   if (run.status !== 0) process.exit(run.status ?? 1);
 }
