@@ -9,7 +9,7 @@ export type { FetchLike, RequestInitLike, RequestOptions, ResponseLike, TokenGra
 export { compareKeys, isMessageKey, isReadMarker } from './message.js';
 export type { MessageBody, Notification, PushMessage, ReadMarker } from './message.js';
 export { PushClient, connect } from './push-client.js';
-export type { HistoryPage, HistoryQuery, PushClientOptions } from './push-client.js';
+export type { ConnectOptions, HistoryPage, HistoryQuery, PushClientOptions } from './push-client.js';
 export type { ConnectionState, PushConnection, PushConnectionEvents, ReadEvent } from './push-connection.js';
 export { PushError } from './push-error.js';
 export type { PushErrorCode, PushErrorDetails } from './push-error.js';

@@ -3,7 +3,7 @@
  * WebSocket (Node 20 has none built in) and fileStorage for resuming after a restart.
  */
 import WebSocket from 'ws';
-import { PushClient as WebPushClient, PushClientOptions } from './push-client.js';
+import { ConnectOptions, PushClient as WebPushClient, PushClientOptions } from './push-client.js';
 import { PushConnection } from './push-connection.js';
 
 export * from './index.js';
@@ -16,7 +16,7 @@ export class PushClient extends WebPushClient {
   }
 }
 
-/** Opens a live connection: `new PushClient(options).connect()`. */
-export function connect(options: PushClientOptions): PushConnection {
-  return new PushClient(options).connect();
+/** Opens a live connection: `new PushClient(options).connect(options)`. */
+export function connect(options: PushClientOptions & ConnectOptions): PushConnection {
+  return new PushClient(options).connect(options);
 }

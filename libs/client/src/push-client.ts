@@ -28,6 +28,12 @@ export interface PushClientOptions {
   openTimeoutMs?: number;
 }
 
+/** Options of PushClient.connect. */
+export interface ConnectOptions {
+  /** A message key to start after, instead of the stored last key (it replaces the stored one). */
+  since?: string;
+}
+
 /** Options of PushClient.history. */
 export interface HistoryQuery {
   /** A message key (exclusive) or a timestamp in seconds (inclusive); without it, the newest messages. */
@@ -166,8 +172,14 @@ export class PushClient {
     });
   }
 
-  /** Opens the live connection (it starts at once and keeps itself up until close()). */
-  connect(): PushConnection {
+  /**
+   * Opens the live connection (it starts at once and keeps itself up until close()). `since` starts it
+   * after that key instead of the stored one, e.g. right after the history a page just showed.
+   */
+  connect(options: ConnectOptions = {}): PushConnection {
+    if (options.since !== undefined && (typeof options.since !== 'string' || !isMessageKey(options.since))) {
+      throw new PushError('invalid_input', 'since must be a message key <ms>-<seq>');
+    }
     const WebSocket = this.options.WebSocket ?? globalWebSocket();
     if (WebSocket === null) {
       throw new PushError('invalid_input', 'no WebSocket in this environment: pass options.WebSocket, or use the Node entry of @push/client');
@@ -182,6 +194,7 @@ export class PushClient {
       queue: this.queue,
       storage: this.options.storage ?? memoryStorage(),
       storageKey: lastKeyStorageKey(this.queue),
+      since: options.since,
       WebSocket,
       nodes: () =>
         request(this.fetchFn, {
@@ -202,8 +215,8 @@ export class PushClient {
   }
 }
 
-/** Opens a live connection: `new PushClient(options).connect()`. */
-export function connect(options: PushClientOptions): PushConnection {
-  return new PushClient(options).connect();
+/** Opens a live connection: `new PushClient(options).connect(options)`. */
+export function connect(options: PushClientOptions & ConnectOptions): PushConnection {
+  return new PushClient(options).connect(options);
 }
 

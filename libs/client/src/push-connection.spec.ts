@@ -184,6 +184,15 @@ describe('Connection', () => {
     expect(socket.hello).toEqual({ token: 'tok', since: '5-3' });
   });
 
+  it('starts after an explicit since instead of the stored key, and stores it', async () => {
+    const storage = memoryStorage();
+    await storage.setItem('k', '5-3');
+    start({ since: '7-0' }, storage);
+    const socket = await goLive();
+    expect(socket.hello).toEqual({ token: 'tok', since: '7-0' });
+    expect(await storage.getItem('k')).toBe('7-0');
+  });
+
   it('tries the next node when one does not open', async () => {
     start();
     await flush();

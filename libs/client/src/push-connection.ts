@@ -51,6 +51,8 @@ export interface ConnectionDeps {
   storage: PushStorage;
   storageKey: string;
   WebSocket: WebSocketConstructorLike;
+  /** Start after this key instead of the stored one (and store it). */
+  since?: string;
   /** GET /nodes/ */
   nodes(): Promise<string[]>;
   /** GET <user queue> */
@@ -352,6 +354,11 @@ export class Connection implements PushConnection {
   private async loadLastKey(): Promise<void> {
     if (this.keyLoaded) return;
     this.keyLoaded = true;
+    if (this.deps.since !== undefined) {
+      this.key = this.deps.since;
+      this.persist(this.deps.since);
+      return;
+    }
     try {
       const stored = await this.deps.storage.getItem(this.deps.storageKey);
       // an empty value is how a dropped key is stored (PushStorage has no delete)
