@@ -17,8 +17,14 @@ export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
 
 /** `describe`, or `describe.skip` with the reason in the name when chromium is missing. */
 export function describeWithChromium(name: string, fn: () => void): void {
-  if (HAS_CHROMIUM) describe(name, fn);
-  else describe.skip(`${name} (skipped: ${CHROMIUM_PATH} is missing; install it with \`apt-get install chromium\`)`, fn);
+  if (HAS_CHROMIUM) {
+    describe(name, fn);
+    return;
+  }
+  const reason = `skipped: ${CHROMIUM_PATH} is missing; install it with \`apt-get install chromium\``;
+  // jest prints neither the names of a skipped file's tests nor its buffered console, so write directly
+  process.stderr.write(`\n${name}: ${reason}\n`);
+  describe.skip(`${name} (${reason})`, fn);
 }
 
 /** The SDK's browser bundle that /demo/push-client.js serves. */
