@@ -168,7 +168,7 @@ describeWithChromium('demo web app in chromium (api + 2 gateways + monitor)', ()
     if (bWasOnVictim) expect(socketsB.openPort()).toBe(survivor.port);
   });
 
-  it('the send form publishes through the push URL; screenshot of the demo', async () => {
+  it('the send form publishes through the push URL; a reload shows the history once; screenshot', async () => {
     await pageA.getByLabel('Title').fill('Weekly report is ready');
     await pageA.getByLabel('Body', { exact: true }).fill('12 new sign-ups, 3 open issues');
     await pageA.getByLabel('Link (actionUrl)').fill('https://example.com/reports/48');
@@ -177,6 +177,17 @@ describeWithChromium('demo web app in chromium (api + 2 gateways + monitor)', ()
     for (const page of [pageA, pageB]) await item(page, 'Weekly report is ready').waitFor({ timeout: 10_000 });
     await item(pageA, 'Deploy finished').getByRole('button').click();
     await waitFor(async () => (await item(pageB, 'Deploy finished').getAttribute('data-read')) === 'true', 10_000, 'read on device B');
+
+    // a reload shows the history once, read state included, then continues live without a gap
+    await pageB.reload();
+    await untilConnected(pageB);
+    const all = ['Weekly report is ready', 'After the failover', 'Your order shipped', 'Deploy finished', 'Deploy started', 'New comment on your post', 'Build #41 failed'];
+    await expect(countTitles(pageB, all)).resolves.toEqual(all.map(() => 1));
+    await expect(item(pageB, 'Deploy finished').getAttribute('data-read')).resolves.toBe('true');
+    await expect(pageB.locator('#unread-count').textContent()).resolves.toBe('(4 unread)');
+    await publishForm(pushUrl, { title: 'After the reload' });
+    await item(pageB, 'After the reload').waitFor({ timeout: 10_000 });
+    expect(await pageB.locator('#notifications li').count()).toBe(all.length + 1);
 
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     await pageA.screenshot({ path: join(ARTIFACTS_DIR, 'demo.png'), fullPage: true });

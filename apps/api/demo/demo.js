@@ -319,12 +319,11 @@ async function start(retried = false) {
     if (sdk.isReadMarker(message)) applyRead(message.body.read);
     else addNotification(message, { live: false });
   }
-  // resume the socket right after the history shown, so nothing falls between the two
-  const newest = history.messages.at(-1);
-  if (newest) localStorage.setItem(`push-client:last-key:${identity.queue}`, newest.key);
   updateCounts();
 
-  connection = client.connect();
+  // resume the socket right after the history shown, so nothing falls between the two
+  const newest = history.messages.at(-1);
+  connection = client.connect(newest ? { since: newest.key } : {});
   connection.on('state', (state) => {
     if (state === 'connected') setConnection(state, `Connected (gateway node ${connection.node})`);
     else if (state === 'connecting') setConnection(state, 'Connecting…');
