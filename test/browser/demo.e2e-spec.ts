@@ -190,6 +190,7 @@ describeWithChromium('demo web app in chromium (api + 2 gateways + monitor)', ()
     expect(await pageB.locator('#notifications li').count()).toBe(all.length + 1);
 
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    await pageA.mouse.move(0, 0); // no hover highlight in the picture
     await pageA.screenshot({ path: join(ARTIFACTS_DIR, 'demo.png'), fullPage: true });
     // a killed gateway makes chromium log the refused WebSocket; nothing else may fail
     expect(afterErrors.flat().filter((e) => !/WebSocket connection to 'ws:/.test(e))).toEqual([]);
