@@ -23,6 +23,19 @@ import {
 
 jest.setTimeout(60_000);
 
+const SPY_ON_NOTIFICATIONS = `
+  window.__shownNotifications = [];
+  window.Notification = class extends window.Notification {
+    constructor(title, options) {
+      super(title, options);
+      window.__shownNotifications.push(title);
+    }
+  };
+`;
+
+/** Titles of the system notifications a page has shown. */
+const shownNotifications = (page: Page): Promise<string[]> => page.evaluate('window.__shownNotifications');
+
 describeWithChromium('demo web app in chromium (api + 2 gateways + monitor)', () => {
   const prefix = uniquePrefix('browser-demo');
   let cluster: Cluster;
@@ -39,6 +52,8 @@ describeWithChromium('demo web app in chromium (api + 2 gateways + monitor)', ()
     const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
     contexts.push(context);
     await context.grantPermissions(['notifications'], { origin: cluster.api.url });
+    // records the system notifications the page shows (headless chromium displays none)
+    await context.addInitScript(SPY_ON_NOTIFICATIONS);
     const page = await context.newPage();
     afterErrors.push(echoPageErrors(page, name));
     const sockets = new SocketLog(page);
@@ -116,6 +131,8 @@ describeWithChromium('demo web app in chromium (api + 2 gateways + monitor)', ()
       // newest first
       await expect(page.locator('#notifications li .title').first().textContent()).resolves.toBe('New comment on your post');
       await expect(page.locator('#unread-count').textContent()).resolves.toBe('(2 unread)');
+      // live messages also go to the Notification API, since the permission is granted
+      await expect(shownNotifications(page)).resolves.toEqual(['Build #41 failed', 'New comment on your post']);
     }
   });
 
