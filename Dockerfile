@@ -23,6 +23,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# the api serves the demo page and the SDK's browser bundle at /demo/ (found three folders above main.js)
+COPY --from=build /app/apps/api/demo ./apps/api/demo
+COPY --from=build /app/libs/client/dist/browser ./libs/client/dist/browser
 COPY package.json ./
 COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 # the image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it

@@ -70,10 +70,17 @@ const IOREDIS = {
   message: 'Only libs/redis talks to Redis: use a port from @push/domain or a client/type exported by @push/redis.',
 };
 const restrictedImports = (paths, patterns = []) => ['error', { paths, patterns }];
+const CLIENT_FORBIDDEN = [IOREDIS, ENV_IMPORT, ENV_IMPORT_BARE];
+const CLIENT_FORBIDDEN_PATTERNS = [
+  { group: ['@push/*'], message: 'libs/client is a standalone package: it imports none of our libs.' },
+  { group: ['../../*', '!../../src', '!../../src/**'], message: 'libs/client is a standalone package: no imports from outside it.' },
+  { group: ['@nestjs/*', 'bullmq', 'ioredis'], message: 'libs/client is a standalone package: no server libraries.' },
+];
+const NODE_BUILTINS = ['fs', 'fs/*', 'path', 'os', 'net', 'tls', 'http', 'https', 'crypto', 'child_process', 'stream', 'url', 'util', 'events', 'buffer'];
 
 export default defineConfig(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**',
+    ignores: ['dist/**', 'libs/client/dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**',
       // sources under apps/, libs/ and test/ are TypeScript; a .js there is stray compiler output
       'apps/**/*.js', 'libs/**/*.js', 'test/**/*.js'],
   },
@@ -128,6 +135,27 @@ export default defineConfig(
           { group: ['@nestjs/*'], message: 'libs/domain imports no framework.' },
           { group: ['ioredis/*', 'bullmq/*'], message: 'libs/domain imports no infrastructure.' },
           { group: ['@push/*'], message: 'libs/domain imports none of our other libs (they import it).' },
+        ],
+      ),
+    },
+  },
+  // libs/client is a standalone npm package: it imports none of our libs (relative `../` included), and
+  // its web entry runs in browsers, so only the Node entry (node.ts, file-storage.ts) may import Node or `ws`.
+  {
+    files: ['libs/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrictedImports([...CLIENT_FORBIDDEN], CLIENT_FORBIDDEN_PATTERNS),
+    },
+  },
+  {
+    files: ['libs/client/src/**/*.ts'],
+    ignores: ['libs/client/src/node.ts', 'libs/client/src/file-storage.ts', 'libs/client/src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': restrictedImports(
+        [...CLIENT_FORBIDDEN, { name: 'ws', message: 'The web entry of libs/client runs in browsers: only node.ts imports ws.' }],
+        [
+          ...CLIENT_FORBIDDEN_PATTERNS,
+          { group: ['node:*', ...NODE_BUILTINS], message: 'The web entry of libs/client runs in browsers: Node modules only in node.ts / file-storage.ts.' },
         ],
       ),
     },

@@ -16,6 +16,9 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
   moduleNameMapper: {
+    // @push/client is a standalone package whose ESM sources import './x.js': map those to the .ts files
+    '^@push/client$': '<rootDir>/libs/client/src/node.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@push/(domain|redis|config|jobs|testing)$': '<rootDir>/libs/$1/src',
     '^@push/(domain|redis|config|jobs|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
@@ -25,5 +28,8 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // the demo page and the README's snippet in chromium (skipped when /usr/bin/chromium is missing)
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.e2e-spec.ts'] },
+    { ...common, displayName: 'sdk', testMatch: ['<rootDir>/test/sdk/**/*.e2e-spec.ts'] },
   ],
 };

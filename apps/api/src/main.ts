@@ -6,9 +6,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { httpServerOptions, loadConfig, PushConfig } from '@push/config';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './common/body-parsers';
+import { API_CORS } from './common/cors';
 import { MAX_BODY_BYTES } from './common/http-limits';
 import { registerAddressLimits } from './limits/address-limits.hooks';
 import { trustProxyOption } from './limits/trust-proxy';
+import { registerDemo } from './demo/demo.static';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -29,8 +31,10 @@ async function bootstrap(): Promise<void> {
   });
   // body parsers are registered below: JSON that tolerates an empty body, forms, and 415 for the rest
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bodyParser: false, logger: logLevels(config.logLevel) });
+  app.enableCors(API_CORS);
   registerAddressLimits(app);
   await registerBodyParsers(app);
+  await registerDemo(app);
   app.enableShutdownHooks();
   await app.listen(config.apiPort, config.host);
   new Logger('Api').log(`listening on ${config.host}:${config.apiPort}`);
