@@ -11,12 +11,12 @@ export class KeySchema {
     return `${this.prefix}{u:${userQueueId}}`;
   }
 
-  /** Stream of a user queue: messages and read markers. Fields: q (queue URL), b (body JSON), r (replaceId). */
+  /** Stream of a user queue: messages and read markers. Fields: q (push URL sealed, or a read marker's user queue URL), b (body JSON), r (replaceId). */
   stream(userQueueId: string): string {
     return `${this.tag(userQueueId)}:s`;
   }
 
-  /** Hash of a user queue's live push URLs: `d:<domain>` → push URL id and `p:<id>` → domain. */
+  /** Hash of a user queue's live push URLs: `d:<domain>` → push URL id sealed and `p:<keyed digest of the id>` → domain. */
   pushUrls(userQueueId: string): string {
     return `${this.tag(userQueueId)}:urls`;
   }
