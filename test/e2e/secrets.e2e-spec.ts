@@ -108,7 +108,7 @@ async function dumpPrefix(): Promise<{ dump: Buffer; keys: number; types: Record
         const groups = (await redis.callBuffer('XINFO', 'GROUPS', key)) as unknown[];
         add(JSON.stringify(groups, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('latin1') : v)));
       } else if (type === 'set') add(...(await redis.smembersBuffer(key)));
-      else if (type === 'zset') add(...(await redis.zrangeBuffer(key, 0, -1, 'WITHSCORES')));
+      else if (type === 'zset') add(...(await redis.zrangeBuffer(key, '0', '-1', 'WITHSCORES')));
       else if (type === 'list') add(...(await redis.lrangeBuffer(key, 0, -1)));
       else if (type !== 'none') throw new Error(`key of unexpected type ${type}: dump it too`);
     }

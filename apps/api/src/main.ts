@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { loadConfig, PushConfig } from '@push/config';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './common/body-parsers';
+import { clientErrorHandler, frameworkErrors } from './common/http-edge';
 import { MAX_BODY_BYTES } from './common/http-limits';
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -16,7 +17,13 @@ function logLevels(level: PushConfig['logLevel']): LogLevel[] {
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const adapter = new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: MAX_BODY_BYTES });
+  const adapter = new FastifyAdapter({
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: MAX_BODY_BYTES,
+    // malformed HTTP and undecodable URLs are refused before Nest: in the one error shape too
+    clientErrorHandler,
+    frameworkErrors,
+  });
   // body parsers are registered below: JSON that tolerates an empty body, forms, and 415 for the rest
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bodyParser: false, logger: logLevels(config.logLevel) });
   await registerBodyParsers(app);

@@ -1,10 +1,10 @@
-import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainError } from '@push/domain';
 import type { FastifyReply } from 'fastify';
 import { HTTP_STATUS_OF, RETRY_AFTER_S } from './error-status.table';
 import { MethodNotAllowedException } from './method-not-allowed.exception';
 import { MAX_BODY_BYTES } from './http-limits';
+import { errorJson } from './http-edge';
 import { isRedisUnavailable, RedisOutage } from './redis-outage.service';
 
 /** What every error response says: `{"statusCode", "error", "message"}` plus headers. */
@@ -49,8 +49,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const answer = this.answer(exception);
-    const body = JSON.stringify({ statusCode: answer.status, error: STATUS_CODES[answer.status] ?? 'Error', message: answer.message });
-    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(body);
+    // the client went away mid-request: nobody reads an answer
+    if (reply.raw.destroyed) return;
+    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(errorJson(answer.status, answer.message));
   }
 
   /** Maps any thrown value to a status, a message and headers. */
@@ -71,6 +72,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (isFastifyError(exception) && exception.statusCode < 500) {
       return { status: exception.statusCode, message: FASTIFY_MESSAGES[exception.code] ?? exception.message, headers: {} };
     }
+    if (isClientAbort(exception)) {
+      // the request's own connection reset (its code, ECONNRESET, would otherwise read as Redis going away)
+      return { status: 400, message: 'the request was aborted before its body was read', headers: {} };
+    }
     if (isRedisUnavailable(exception)) {
       this.outage.report(exception);
       return { status: 503, message: 'storage is unavailable, retry shortly', headers: RETRY };
@@ -78,6 +83,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : `non-error thrown: ${typeof exception}`);
     return { status: 500, message: 'internal error', headers: {} };
   }
+}
+
+/** Node's error for a request whose connection ended before its body was read. */
+export function isClientAbort(err: unknown): boolean {
+  return err instanceof Error && err.message === 'aborted' && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
 }
 
 function messageOf(exception: HttpException): string {
