@@ -92,20 +92,35 @@ function open(): Promise<RawSocket> {
   });
 }
 
-/** A ping answered by a pong: every frame sent before it has been read by the server. */
+/** A ping answered by a pong: every frame sent before it has been read by the server. False when the socket closed first. */
 function roundTrip(ws: WebSocket): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (ws.readyState !== WebSocket.OPEN) {
-      resolve(false);
-      return;
-    }
-    const timer = setTimeout(() => resolve(false), 10_000);
-    ws.once('pong', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-    ws.ping();
-  });
+  if (ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
+  return within(
+    new Promise<boolean>((resolve) => {
+      const done = (answered: boolean): void => {
+        ws.off('pong', onPong);
+        ws.off('close', onClose);
+        resolve(answered);
+      };
+      const onPong = (): void => done(true);
+      const onClose = (): void => done(false);
+      ws.on('pong', onPong);
+      ws.on('close', onClose);
+      ws.ping();
+    }),
+    10_000,
+    false,
+  );
+}
+
+/** The promise's value, or `fallback` after `ms` (the timer is cleared either way, so nothing outlives the test). */
+async function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** True once `n` connections subscribe to a user queue's channel: its socket authenticated. */
@@ -218,7 +233,7 @@ const laterFrame: fc.Arbitrary<Frame> = fc.oneof(
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => text(JSON.stringify(v) ?? 'null')) },
   { weight: 1, arbitrary: fc.constantFrom('token: x', '{"token":"x"}', '{"type":"hello"}', '{"event":"x","data":{}}', 'ping').map(text) },
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b): Frame => ({ data: Buffer.from(b), binary: true })) },
-  { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 60_000 }).map((n) => text('x'.repeat(n))) },
+  { weight: 1, arbitrary: fc.integer({ min: 1_000, max: MAX_PAYLOAD_BYTES + 5_000 }).map((n) => text('x'.repeat(n))) },
 );
 const laterFrames = fc.array(laterFrame, { maxLength: 4 });
 
@@ -235,7 +250,7 @@ async function runCase(first: FirstFrame, later: readonly Frame[]): Promise<Outc
     const frame = first.make(token);
     client.ws.send(frame.data, { binary: frame.binary });
     if (first.expect !== 'open') {
-      const code = await Promise.race([client.closed, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+      const code = await within(client.closed, 15_000, -1);
       return { end: code === -1 ? 'open' : code, helloSeen: false };
     }
     // authenticated: the JSON form says hello, the seed form subscribes its queue's channel
@@ -249,7 +264,7 @@ async function runCase(first: FirstFrame, later: readonly Frame[]): Promise<Outc
     for (const f of later) client.ws.send(f.data, { binary: f.binary });
     const answered = await roundTrip(client.ws);
     if (!answered || client.closeCode !== null) {
-      return { end: await Promise.race([client.closed, new Promise<number>((r) => setTimeout(() => r(-1), 5_000))]), helloSeen };
+      return { end: await within(client.closed, 5_000, -1), helloSeen };
     }
     client.ws.close(1000);
     return { end: (await client.closed) === 1000 ? 'open' : (client.closeCode ?? -1), helloSeen };
