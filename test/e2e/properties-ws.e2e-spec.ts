@@ -19,7 +19,7 @@ import { propertyRuns, PROPERTY_SEED } from './properties.support';
 
 jest.setTimeout(300_000);
 
-const RUNS = propertyRuns(100);
+const RUNS = propertyRuns(300);
 fc.configureGlobal({ seed: PROPERTY_SEED, numRuns: RUNS, interruptAfterTimeLimit: 240_000, markInterruptAsFailure: false });
 
 /** WS_MAX_PAYLOAD_BYTES of this file's gateway (the default). */

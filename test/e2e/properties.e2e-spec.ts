@@ -28,7 +28,7 @@ import {
 
 jest.setTimeout(300_000);
 
-const RUNS = propertyRuns(120);
+const RUNS = propertyRuns(400);
 fc.configureGlobal({ seed: PROPERTY_SEED, numRuns: RUNS, interruptAfterTimeLimit: 240_000, markInterruptAsFailure: false });
 
 const prefix = uniquePrefix('properties-e2e');
