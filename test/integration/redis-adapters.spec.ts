@@ -18,6 +18,8 @@ import { clientStoreContract, messageStoreContract, nodeRegistryContract, pushUr
 // exactly those keys.
 
 const prefix = uniquePrefix('redis-adapters');
+/** The stores' secret: push URL ids are kept in Redis only as digests and sealed values. */
+const secrets = new PushUrlCodec('adapter-test-secret-of-at-least-32-chars');
 let redis: RedisClient;
 let fixtures = 0;
 
@@ -36,8 +38,8 @@ afterAll(async () => {
 messageStoreContract('Redis', async (retention) => {
   const keys = freshKeys();
   return {
-    messages: new RedisMessageStore(redis, keys, retention),
-    pushUrls: new RedisPushUrlStore(redis, keys),
+    messages: new RedisMessageStore(redis, keys, retention, secrets),
+    pushUrls: new RedisPushUrlStore(redis, keys, secrets),
     async listen(userQueueId) {
       const subscriber = await createRedisClient(TEST_REDIS_URL, 'push-contract-subscriber');
       const channel = keys.channel(userQueueId);
@@ -59,7 +61,7 @@ messageStoreContract('Redis', async (retention) => {
   };
 });
 
-pushUrlStoreContract('Redis', async () => ({ pushUrls: new RedisPushUrlStore(redis, freshKeys()), close: async () => undefined }));
+pushUrlStoreContract('Redis', async () => ({ pushUrls: new RedisPushUrlStore(redis, freshKeys(), secrets), close: async () => undefined }));
 
 clientStoreContract('Redis', async () => ({ clients: new RedisClientStore(redis, freshKeys()), close: async () => undefined }));
 
@@ -112,9 +114,9 @@ describe('Redis round trips', () => {
 
   async function setup(): Promise<{ keys: KeySchema; store: RedisMessageStore; uq: string; pushUrlId: string; publish: () => Promise<string> }> {
     const keys = freshKeys();
-    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000, publishLimit: { burst: 100, ratePerS: 100 } });
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000, publishLimit: { burst: 100, ratePerS: 100 } }, secrets);
     const uq = newUserQueueId();
-    const pushUrlId = await new RedisPushUrlStore(redis, keys).findOrCreate(uq, 'example.com', codec.seal(uq));
+    const pushUrlId = await new RedisPushUrlStore(redis, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
     const { json } = normalizeNotification({ title: 'one trip', replaceId: 'r' });
     const publish = async (): Promise<string> => {
       const stored = await store.publish(uq, pushUrlId, `https://push.test/queue/${pushUrlId}/`, json, 'r');
@@ -132,7 +134,7 @@ describe('Redis round trips', () => {
     expect(client.map((args) => args[0].toLowerCase())).toEqual(['evalsha']);
     const [evalsha] = client;
     const scriptKeys = evalsha.slice(3, 3 + Number(evalsha[2]));
-    expect(scriptKeys).toEqual([keys.stream(uq), keys.pushUrls(uq), keys.channel(uq), keys.publishBucket(uq, pushUrlId)]);
+    expect(scriptKeys).toEqual([keys.stream(uq), keys.pushUrls(uq), keys.channel(uq), keys.publishBucket(uq, secrets.digest(pushUrlId))]);
     // every key of the script shares the user queue's hash tag, so it runs unchanged on Redis Cluster
     for (const k of scriptKeys) expect(k).toContain(`{u:${uq}}`);
     // the key names never show the push URL id (its digest names the bucket)
@@ -143,9 +145,9 @@ describe('Redis round trips', () => {
 
   it('a publish refused by its push URL limit is one command too, and stores and publishes nothing', async () => {
     const keys = freshKeys();
-    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000, publishLimit: { burst: 1, ratePerS: 1 } });
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000, publishLimit: { burst: 1, ratePerS: 1 } }, secrets);
     const uq = newUserQueueId();
-    const pushUrlId = await new RedisPushUrlStore(redis, keys).findOrCreate(uq, 'example.com', codec.seal(uq));
+    const pushUrlId = await new RedisPushUrlStore(redis, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
     const { json } = normalizeNotification({ title: 'limited' });
     const publish = () => store.publish(uq, pushUrlId, `https://push.test/queue/${pushUrlId}/`, json);
     await publish();
@@ -165,5 +167,28 @@ describe('Redis round trips', () => {
     const { client, script } = await commandsDuring(keys, () => store.markRead(uq, next, `https://push.test/queue/${uq}/`));
     expect(client.map((args) => args[0].toLowerCase())).toEqual(['evalsha']);
     expect(script.map((args) => args[0].toLowerCase())).toEqual(['xrange', 'xrevrange', 'xadd', 'xtrim', 'publish']);
+  });
+});
+
+describe('push URL ids at rest', () => {
+  const codec = new PushUrlCodec('at-rest-test-secret-of-at-least-32-chars');
+
+  it('stores neither a push URL id nor a push URL in plain text, and reads both back exactly', async () => {
+    const keys = freshKeys();
+    const pushUrls = new RedisPushUrlStore(redis, keys, secrets);
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000 }, secrets);
+    const uq = newUserQueueId();
+    const id = await pushUrls.findOrCreate(uq, 'example.com', codec.seal(uq));
+    const url = `https://push.test/queue/${id}/`;
+    const { json } = normalizeNotification({ title: 'sealed' });
+    const stored = await store.publish(uq, id, url, json);
+    expect(stored?.frame).toContain(JSON.stringify(url));
+    const raw = JSON.stringify([await redis.hgetall(keys.pushUrls(uq)), await redis.xrange(keys.stream(uq), '-', '+')]);
+    expect(raw).not.toContain(id);
+    expect(raw).not.toContain(Buffer.from(id, 'base64url').toString('hex'));
+    expect(await pushUrls.list(uq)).toEqual({ 'example.com': id });
+    expect((await store.history(uq, null, 10)).map((m) => m.queue)).toEqual([url]);
+    expect(await pushUrls.revoke(uq, id)).toBe(true);
+    expect(await store.publish(uq, id, url, json)).toBeNull();
   });
 });

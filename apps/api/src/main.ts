@@ -7,6 +7,7 @@ import { httpServerOptions, loadConfig, PushConfig } from '@push/config';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './common/body-parsers';
 import { API_CORS } from './common/cors';
+import { clientErrorHandler, frameworkErrors } from './common/http-edge';
 import { MAX_BODY_BYTES } from './common/http-limits';
 import { registerAddressLimits } from './limits/address-limits.hooks';
 import { trustProxyOption } from './limits/trust-proxy';
@@ -28,6 +29,9 @@ async function bootstrap(): Promise<void> {
     trustProxy: trustProxyOption(config.trustProxy),
     // headers, request and keep-alive timeouts, so slow clients are cut off (Fastify's defaults have none)
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(httpServerOptions(config), handler),
+    // malformed HTTP and undecodable URLs are refused before Nest: in the one error shape too
+    clientErrorHandler,
+    frameworkErrors,
   });
   // body parsers are registered below: JSON that tolerates an empty body, forms, and 415 for the rest
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bodyParser: false, logger: logLevels(config.logLevel) });

@@ -123,3 +123,39 @@ describe('PushUrlCodec cache', () => {
     expect(codec.open(`${a.slice(0, -2)}AA`)).toBeNull();
   });
 });
+
+describe('PushUrlCodec secrets at rest', () => {
+  const codec = new PushUrlCodec('y'.repeat(32));
+  const id = codec.seal('d'.repeat(32));
+
+  it('digests an id one way, the same every time and per secret', () => {
+    expect(codec.digest(id)).toBe(codec.digest(id));
+    expect(codec.digest(id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(codec.digest(id)).not.toBe(new PushUrlCodec('z'.repeat(32)).digest(id));
+    expect(codec.open(id)).toBe('d'.repeat(32));
+    // the cached digest (after open) is the computed one
+    expect(codec.digest(id)).toBe(new PushUrlCodec('y'.repeat(32)).digest(id));
+  });
+
+  it('seals texts so that only the same secret opens them', () => {
+    const url = `https://push.test/queue/${id}/`;
+    const sealed = codec.sealText(url);
+    expect(sealed).not.toContain(id);
+    expect(codec.sealText(url)).not.toBe(sealed);
+    expect(codec.openText(sealed)).toBe(url);
+    expect(new PushUrlCodec('y'.repeat(32)).openText(sealed)).toBe(url);
+    expect(new PushUrlCodec('z'.repeat(32)).openText(sealed)).toBeNull();
+    expect(codec.openText('')).toBeNull();
+    expect(codec.openText('not sealed at all')).toBeNull();
+    expect(codec.openText(`${sealed.slice(0, -2)}AA`)).toBeNull();
+  });
+
+  it('remembers the sealing of a push URL with its opened id, per URL', () => {
+    codec.open(id);
+    const a = codec.sealPushUrl(id, 'https://a.test/queue/x/');
+    expect(codec.sealPushUrl(id, 'https://a.test/queue/x/')).toBe(a);
+    const b = codec.sealPushUrl(id, 'https://b.test/queue/x/');
+    expect(b).not.toBe(a);
+    expect(codec.openText(b)).toBe('https://b.test/queue/x/');
+  });
+});

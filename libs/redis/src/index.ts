@@ -1,6 +1,7 @@
 export * from './key-schema';
 export * from './lua.scripts';
 export * from './stream-entry';
+export * from './sealed-value';
 export * from './redis-client.factory';
 export * from './redis-client.store';
 export * from './redis-push-url.store';

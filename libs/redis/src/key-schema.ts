@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 
 /**
  * The one place that spells Redis keys and channels. Every key starts with KEY_PREFIX. All keys of
@@ -13,22 +12,22 @@ export class KeySchema {
     return `${this.prefix}{u:${userQueueId}}`;
   }
 
-  /** Stream of a user queue: messages and read markers. Fields: q (queue URL), b (body JSON), r (replaceId). */
+  /** Stream of a user queue: messages and read markers. Fields: q (push URL sealed, or a read marker's user queue URL), b (body JSON), r (replaceId). */
   stream(userQueueId: string): string {
     return `${this.tag(userQueueId)}:s`;
   }
 
-  /** Hash of a user queue's live push URLs: `d:<domain>` → push URL id and `p:<id>` → domain. */
+  /** Hash of a user queue's live push URLs: `d:<domain>` → push URL id sealed and `p:<keyed digest of the id>` → domain. */
   pushUrls(userQueueId: string): string {
     return `${this.tag(userQueueId)}:urls`;
   }
 
   /**
    * String: the publish token bucket of one push URL (`<tokens> <atMs>`, expiring once full again).
-   * Named by a digest of the push URL id, so key names never reveal a push URL.
+   * Named by the push URL id's keyed digest (PushUrlSecrets.digest), so key names never reveal a push URL.
    */
-  publishBucket(userQueueId: string, pushUrlId: string): string {
-    return `${this.tag(userQueueId)}:pb:${createHash('sha256').update(pushUrlId).digest('base64url').slice(0, 22)}`;
+  publishBucket(userQueueId: string, pushUrlDigest: string): string {
+    return `${this.tag(userQueueId)}:pb:${pushUrlDigest}`;
   }
 
   /** String: the client's last_seen timestamp. */

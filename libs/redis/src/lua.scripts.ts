@@ -77,8 +77,8 @@ end
 
 /**
  * Publish through a push URL. KEYS: stream, pushUrls hash, channel, the push URL's publish bucket.
- * ARGV: push URL id, maxlen, maxAgeMs, push URL, push URL as JSON, notification JSON, replaceId,
- * bucket burst, bucket rate per second.
+ * ARGV: digest of the push URL id, maxlen, maxAgeMs, push URL as stored (sealed), push URL as JSON
+ * (plain, for the frame), notification JSON, replaceId, bucket burst, bucket rate per second.
  * Returns {key, timestamp, frame}; false when the push URL is not live; a number (seconds to wait)
  * when its publish limit is reached, having stored and published nothing.
  */
@@ -108,16 +108,17 @@ return append(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], '')
 
 /**
  * The live push URL for a domain, created from the candidate when there is none.
- * KEYS: pushUrls hash. ARGV: domain, candidate id. Returns the id.
+ * KEYS: pushUrls hash. ARGV: domain, candidate id sealed, digest of the candidate id.
+ * Returns the live id as stored (sealed): the candidate's sealing when it was taken.
  */
 export const FIND_OR_CREATE_PUSH_URL_LUA = `
 local existing = redis.call('HGET', KEYS[1], 'd:' .. ARGV[1])
 if existing then return existing end
-redis.call('HSET', KEYS[1], 'd:' .. ARGV[1], ARGV[2], 'p:' .. ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'd:' .. ARGV[1], ARGV[2], 'p:' .. ARGV[3], ARGV[1])
 return ARGV[2]
 `;
 
-/** Revoke a push URL. KEYS: pushUrls hash. ARGV: id. Returns 1 when it was live. */
+/** Revoke a push URL. KEYS: pushUrls hash. ARGV: digest of the id. Returns 1 when it was live. */
 export const REVOKE_PUSH_URL_LUA = `
 local domain = redis.call('HGET', KEYS[1], 'p:' .. ARGV[1])
 if not domain then return 0 end

@@ -6,6 +6,7 @@ import {
   Message,
   MessageStore,
   parseKey,
+  PushUrlSecrets,
   rangeStart,
   Replay,
   ReplayedMessage,
@@ -15,6 +16,7 @@ import {
 } from '@push/domain';
 import { KeySchema } from './key-schema';
 import { MARK_READ_LUA, PUBLISH_LUA } from './lua.scripts';
+import { markSealed } from './sealed-value';
 import { messageOf, RawEntry, replayedOf } from './stream-entry';
 import { RedisClient } from './redis-client.factory';
 
@@ -82,31 +84,42 @@ function removedFrom(start: KeyParts, ids: StreamIds): boolean {
   return ids.first === null ? compareKeys(start, ids.lastGenerated) <= 0 : compareKeys(start, ids.first) < 0;
 }
 
-/** User queues as Redis streams; a publish is one script: check, append, trim, publish. */
+/**
+ * User queues as Redis streams; a publish is one script: check, append, trim, publish. No push URL id
+ * is stored in plain text: the liveness check looks up the id's digest, and the entry's `q` holds the
+ * push URL sealed (the published frame and the answer carry it plain; reads open it again).
+ */
 export class RedisMessageStore implements MessageStore {
   private readonly scripts: ScriptClient;
+  private readonly toMessage: (entry: RawEntry) => Message;
+  private readonly toReplayed: (entry: RawEntry) => ReplayedMessage;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: KeySchema,
     private readonly retention: Retention,
+    private readonly secrets: PushUrlSecrets,
     private readonly nowMs: () => number = Date.now,
   ) {
+    this.toMessage = (entry) => messageOf(entry, secrets);
+    this.toReplayed = (entry) => replayedOf(entry, secrets);
     redis.defineCommand('pushPublish', { numberOfKeys: 4, lua: PUBLISH_LUA });
     redis.defineCommand('pushMarkRead', { numberOfKeys: 2, lua: MARK_READ_LUA });
     this.scripts = redis as unknown as ScriptClient;
   }
 
   async publish(userQueueId: string, pushUrlId: string, pushUrl: string, notificationJson: string, replaceId?: string): Promise<StoredMessage | null> {
+    const digest = this.secrets.digest(pushUrlId);
     const r = await this.scripts.pushPublish(
       this.keys.stream(userQueueId),
       this.keys.pushUrls(userQueueId),
       this.keys.channel(userQueueId),
-      this.keys.publishBucket(userQueueId, pushUrlId),
-      pushUrlId,
+      this.keys.publishBucket(userQueueId, digest),
+      digest,
       String(this.retention.maxLen),
       String(this.retention.maxAgeMs),
-      pushUrl,
+      // stored sealed; the frame is built from the plain JSON text
+      markSealed(this.secrets.sealPushUrl(pushUrlId, pushUrl)),
       JSON.stringify(pushUrl),
       notificationJson,
       replaceId ?? '',
@@ -135,10 +148,10 @@ export class RedisMessageStore implements MessageStore {
     const stream = this.keys.stream(userQueueId);
     if (since === null) {
       const newest = (await this.redis.xrevrange(stream, '+', '-', 'COUNT', limit)) as RawEntry[];
-      return newest.reverse().map(messageOf);
+      return newest.reverse().map(this.toMessage);
     }
     const entries = (await this.redis.xrange(stream, rangeStart(since), '+', 'COUNT', limit)) as RawEntry[];
-    return entries.map(messageOf);
+    return entries.map(this.toMessage);
   }
 
   async replay(userQueueId: string, since: Since): Promise<Replay> {
@@ -165,7 +178,7 @@ export class RedisMessageStore implements MessageStore {
       const future = since.micros > this.nowMs() * 1000;
       recovered = !removedFrom(startKey, ids) && !future;
     }
-    return { messages: entries.map(replayedOf), recovered };
+    return { messages: entries.map(this.toReplayed), recovered };
   }
 
   async lastKey(userQueueId: string): Promise<string | null> {
@@ -175,7 +188,7 @@ export class RedisMessageStore implements MessageStore {
 
   async readAfter(userQueueId: string, key: string, limit: number): Promise<ReplayedMessage[]> {
     const entries = (await this.redis.xrange(this.keys.stream(userQueueId), `(${key}`, '+', 'COUNT', limit)) as RawEntry[];
-    return entries.map(replayedOf);
+    return entries.map(this.toReplayed);
   }
 
   async setLastSeen(userQueueId: string, timestamp: string): Promise<void> {

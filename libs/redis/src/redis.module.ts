@@ -50,16 +50,25 @@ class RedisLifecycle implements OnApplicationShutdown {
       useFactory: (c: PushConfig, name?: string) => createRedisClient(c.redisUrl, name ?? 'push'),
     },
     { provide: CLIENT_STORE, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisClientStore(r, k) },
-    { provide: PUSH_URL_STORE, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisPushUrlStore(r, k) },
+    {
+      provide: PUSH_URL_STORE,
+      inject: [REDIS, KEY_SCHEMA, PUSH_URL_CODEC],
+      useFactory: (r: RedisClient, k: KeySchema, codec: PushUrlCodec) => new RedisPushUrlStore(r, k, codec),
+    },
     {
       provide: MESSAGE_STORE,
-      inject: [REDIS, KEY_SCHEMA, PUSH_CONFIG],
-      useFactory: (r: RedisClient, k: KeySchema, c: PushConfig) =>
-        new RedisMessageStore(r, k, {
-          maxLen: c.streamMaxLen,
-          maxAgeMs: c.streamMaxAgeS * 1000,
-          publishLimit: { burst: c.publishBurstPerPushUrl, ratePerS: c.publishRatePerPushUrl },
-        }),
+      inject: [REDIS, KEY_SCHEMA, PUSH_CONFIG, PUSH_URL_CODEC],
+      useFactory: (r: RedisClient, k: KeySchema, c: PushConfig, codec: PushUrlCodec) =>
+        new RedisMessageStore(
+          r,
+          k,
+          {
+            maxLen: c.streamMaxLen,
+            maxAgeMs: c.streamMaxAgeS * 1000,
+            publishLimit: { burst: c.publishBurstPerPushUrl, ratePerS: c.publishRatePerPushUrl },
+          },
+          codec,
+        ),
     },
     { provide: NODE_REGISTRY, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisNodeRegistry(r, k) },
     {

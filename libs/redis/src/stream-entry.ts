@@ -1,4 +1,5 @@
-import { Message, Notification, parseKey, ReadMarker, ReplayedMessage, timestampFromKey } from '@push/domain';
+import { Message, Notification, parseKey, PushUrlSecrets, ReadMarker, ReplayedMessage, timestampFromKey } from '@push/domain';
+import { openValue } from './sealed-value';
 
 /** A raw stream entry as ioredis returns it: id and flat field list. */
 export type RawEntry = [id: string, fields: string[]];
@@ -14,13 +15,14 @@ interface EntryFields {
   replaceId?: string;
 }
 
-function fieldsOf(fields: readonly string[]): EntryFields {
+/** The fields of an entry; `q` opened (a push URL is stored sealed; one sealed under another secret reads as ''). */
+function fieldsOf(fields: readonly string[], secrets: PushUrlSecrets): EntryFields {
   let queue = '';
   let bodyJson = '{}';
   let replaceId: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const v = fields[i + 1];
-    if (fields[i] === 'q') queue = v;
+    if (fields[i] === 'q') queue = openValue(secrets, v) ?? '';
     else if (fields[i] === 'b') bodyJson = v;
     else if (fields[i] === 'r') replaceId = v;
   }
@@ -34,14 +36,14 @@ function timestampOf(id: string): string {
 }
 
 /** A stream entry as the HTTP API returns it. */
-export function messageOf([id, fields]: RawEntry): Message {
-  const f = fieldsOf(fields);
+export function messageOf([id, fields]: RawEntry, secrets: PushUrlSecrets): Message {
+  const f = fieldsOf(fields, secrets);
   return { key: id, timestamp: timestampOf(id), queue: f.queue, body: JSON.parse(f.bodyJson) as Notification | ReadMarker };
 }
 
 /** A stream entry as a replay sends it: the frame plus what the replaceId rule needs. */
-export function replayedOf([id, fields]: RawEntry): ReplayedMessage {
-  const f = fieldsOf(fields);
+export function replayedOf([id, fields]: RawEntry, secrets: PushUrlSecrets): ReplayedMessage {
+  const f = fieldsOf(fields, secrets);
   const timestamp = timestampOf(id);
   return { key: id, timestamp, frame: frameOf(id, timestamp, f.queue, f.bodyJson), queue: f.queue, ...(f.replaceId !== undefined ? { replaceId: f.replaceId } : {}) };
 }

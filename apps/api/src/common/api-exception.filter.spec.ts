@@ -79,3 +79,14 @@ describe('isRedisUnavailable', () => {
     expect(isRedisUnavailable('Connection is closed.')).toBe(false);
   });
 });
+
+describe('a request aborted by its client', () => {
+  it('is not taken for a Redis outage (both carry ECONNRESET)', () => {
+    const { filter, outage, logged } = setup();
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    expect(filter.answer(aborted).status).toBe(400);
+    expect(outage.isDown).toBe(false);
+    expect(logged).toEqual([]);
+    expect(filter.answer(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' })).status).toBe(503);
+  });
+});

@@ -1,10 +1,10 @@
-import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { DomainError, RateLimitedError } from '@push/domain';
 import type { FastifyReply } from 'fastify';
 import { HTTP_STATUS_OF, RETRY_AFTER_S } from './error-status.table';
 import { MethodNotAllowedException } from './method-not-allowed.exception';
 import { MAX_BODY_BYTES } from './http-limits';
+import { errorJson } from './http-edge';
 import { isRedisUnavailable, RedisOutage } from './redis-outage.service';
 
 /** What every error response says: `{"statusCode", "error", "message"}` plus headers. */
@@ -35,10 +35,6 @@ const FASTIFY_MESSAGES: Readonly<Record<string, string>> = {
 
 const RETRY = { 'retry-after': String(RETRY_AFTER_S) };
 
-/** The JSON body of every error answer: `{"statusCode", "error", "message"}`. */
-export function errorBody(status: number, message: string): string {
-  return JSON.stringify({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
-}
 
 /** Headers of a domain error's answer: how long to wait, for a limit or an outage. */
 function headersOf(exception: DomainError): Record<string, string> {
@@ -60,7 +56,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const answer = this.answer(exception);
-    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(errorBody(answer.status, answer.message));
+    // the client went away mid-request: nobody reads an answer
+    if (reply.raw.destroyed) return;
+    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(errorJson(answer.status, answer.message));
   }
 
   /** Maps any thrown value to a status, a message and headers. */
@@ -81,6 +79,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (isFastifyError(exception) && exception.statusCode < 500) {
       return { status: exception.statusCode, message: FASTIFY_MESSAGES[exception.code] ?? exception.message, headers: {} };
     }
+    if (isClientAbort(exception)) {
+      // the request's own connection reset (its code, ECONNRESET, would otherwise read as Redis going away)
+      return { status: 400, message: 'the request was aborted before its body was read', headers: {} };
+    }
     if (isRedisUnavailable(exception)) {
       this.outage.report(exception);
       return { status: 503, message: 'storage is unavailable, retry shortly', headers: RETRY };
@@ -88,6 +90,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : `non-error thrown: ${typeof exception}`);
     return { status: 500, message: 'internal error', headers: {} };
   }
+}
+
+/** Node's error for a request whose connection ended before its body was read. */
+export function isClientAbort(err: unknown): boolean {
+  return err instanceof Error && err.message === 'aborted' && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
 }
 
 function messageOf(exception: HttpException): string {

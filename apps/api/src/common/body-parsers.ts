@@ -2,18 +2,54 @@ import fastifyFormbody from '@fastify/formbody';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { invalid } from '@push/domain';
 import { parse as parseQueryString } from 'node:querystring';
+import { errorJson } from './http-edge';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './http-limits';
+
+/** Strict UTF-8: a JSON body with bytes that are not UTF-8 is refused rather than stored with U+FFFD in it. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** True when a request carries a body (a length above zero, or chunks). */
+function hasBody(headers: { readonly 'content-length'?: string; readonly 'transfer-encoding'?: string }): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length.trim() !== '0');
+}
+
+/** True when a Content-Encoding header asks for a decoding the API does not do (anything but identity). */
+export function isEncodedBody(contentEncoding: string | string[] | undefined): boolean {
+  if (contentEncoding === undefined) return false;
+  const codings = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : contentEncoding).split(',').map((c) => c.trim().toLowerCase());
+  return codings.some((c) => c !== '' && c !== 'identity');
+}
 
 /**
  * Request bodies: application/json and application/x-www-form-urlencoded only (Fastify answers 415 to
- * any other type, text/plain included), at most MAX_BODY_BYTES (413). An empty body is no body, so
- * that `POST /token/` with a content type and nothing else works.
+ * any other type, text/plain included), at most MAX_BODY_BYTES (413), never compressed (415: a gzip
+ * body would otherwise be parsed as if it were plain). An empty body is no body, so that `POST /token/`
+ * with a content type and nothing else works.
  */
 export async function registerBodyParsers(app: NestFastifyApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if (!hasBody(req.headers) || !isEncodedBody(req.headers['content-encoding'])) {
+      done();
+      return;
+    }
+    void reply
+      .status(415)
+      .header('accept-encoding', 'identity')
+      .type('application/json; charset=utf-8')
+      .send(errorJson(415, 'content-encoding is not supported: send the body uncompressed'));
+  });
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
   const strictJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = typeof body === 'string' ? body : UTF8.decode(body);
+    } catch {
+      done(invalid('body', 'is not valid UTF-8'), undefined);
+      return;
+    }
     if (text.trim() === '') {
       done(null, undefined);
       return;
@@ -21,6 +57,7 @@ export async function registerBodyParsers(app: NestFastifyApplication): Promise<
     void strictJson(req, text, (err: Error | null, value?: unknown) => {
       if (err) done(invalid('body', 'is not valid JSON'), undefined);
       else if (typeof value !== 'object' || value === null || Array.isArray(value)) done(invalid('body', 'must be a JSON object'), undefined);
+      else if (nestsDeeperThan(value, MAX_JSON_DEPTH)) done(invalid('body', `must not nest objects or arrays more than ${MAX_JSON_DEPTH} levels deep`), undefined);
       else done(null, value);
     });
   });

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { isUserQueueId } from '@push/domain';
 import type { RateLimitedError } from '@push/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorBody } from '../common/api-exception.filter';
+import { errorJson } from '../common/http-edge';
 import { HTTP_STATUS_OF } from '../common/error-status.table';
 import { AddressLimits } from './address-limits.service';
 
@@ -32,7 +32,7 @@ function refuse(reply: FastifyReply, err: RateLimitedError): void {
     .status(status)
     .headers({ 'retry-after': String(err.retryAfterS) })
     .type('application/json; charset=utf-8')
-    .send(errorBody(status, err.message));
+    .send(errorJson(status, err.message));
 }
 
 /**

@@ -2,9 +2,9 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { isUserQueueId } from '@push/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
 import { ApiExceptionFilter } from '../common/api-exception.filter';
 import { tokenOf } from '../common/auth-token.decorator';
+import { errorJson } from '../common/http-edge';
 import { asRecord, parseFlatInput } from '../common/input-validation';
 import { QueueUrlBuilder } from '../common/queue-urls';
 import { MarkReadDto } from '../user-queue/dto/mark-read.dto';
@@ -53,8 +53,9 @@ export class PublishRoute implements OnModuleInit {
       await reply.status(200).type(JSON_TYPE).send(frame);
     } catch (err: unknown) {
       const answer = this.errors.answer(err);
-      const body = JSON.stringify({ statusCode: answer.status, error: STATUS_CODES[answer.status] ?? 'Error', message: answer.message });
-      await reply.status(answer.status).headers(answer.headers).type(JSON_TYPE).send(body);
+      // the client went away mid-request: nobody reads an answer
+      if (reply.raw.destroyed) return;
+      await reply.status(answer.status).headers(answer.headers).type(JSON_TYPE).send(errorJson(answer.status, answer.message));
     }
   }
 

@@ -1,6 +1,6 @@
 import { PushUrlStore } from '@push/domain';
 
-/** The live push URLs of one user queue, both ways round, as the Redis hash keeps `d:<domain>` and `p:<id>`. */
+/** The live push URLs of one user queue, both ways round, as the Redis hash keeps `d:<domain>` and `p:<digest of the id>`. */
 interface UserQueueUrls {
   readonly idByDomain: Map<string, string>;
   readonly domainById: Map<string, string>;
