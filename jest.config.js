@@ -16,8 +16,8 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
   moduleNameMapper: {
-    '^@push/(domain|redis|config|jobs|testing)$': '<rootDir>/libs/$1/src',
-    '^@push/(domain|redis|config|jobs|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@push/(domain|redis|config|jobs|observability|testing)$': '<rootDir>/libs/$1/src',
+    '^@push/(domain|redis|config|jobs|observability|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
 };
 module.exports = {

@@ -1,30 +1,25 @@
 import 'reflect-metadata';
-import { LogLevel, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, PushConfig } from '@push/config';
+import { loadConfig } from '@push/config';
+import { FASTIFY_REQUEST_IDS, logBootFailure, useJsonLogger } from '@push/observability';
 import { ClientSocket } from './connection/client-socket';
 import { GatewayWsAdapter } from './connection/gateway-ws.adapter';
 import { GatewayModule } from './gateway.module';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { DrainService } from './lifecycle/drain.service';
 
-const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** Nest's levels up to and including LOG_LEVEL. */
-function logLevels(level: PushConfig['logLevel']): LogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
-}
-
 /** If the drain and close hang, the process still ends. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, new FastifyAdapter(), {
-    logger: logLevels(config.logLevel),
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, new FastifyAdapter({ ...FASTIFY_REQUEST_IDS }), {
+    bufferLogs: true,
     abortOnError: false,
   });
+  useJsonLogger(app);
   const drain = app.get(DrainService);
   app.useWebSocketAdapter(
     new GatewayWsAdapter(app, {
@@ -59,6 +54,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  logBootFailure('gateway', err);
   process.exit(1);
 });
