@@ -4,9 +4,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TerminusModule } from '@nestjs/terminus';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
-import { Logger, LoggerModule } from 'nestjs-pino';
+import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loggerParams } from './json-logger';
+import { loggerParams, requestLogger } from './json-logger';
 import { MetricsController } from './metrics.controller';
 import { ApiMetrics, GatewayMetrics, MonitorMetrics, RedisMetrics } from './push-metrics';
 import { PushHealthIndicators, ReadinessCheck } from './readiness';
@@ -71,17 +71,21 @@ export class ObservabilityModule {
 }
 
 /**
- * Makes Nest (and every `new Logger(...)` of @nestjs/common) log through pino, and answers each request's
- * id as X-Request-Id. Call once after create (with bufferLogs: true, and FASTIFY_REQUEST_IDS in the adapter).
+ * Makes Nest (and every `new Logger(...)` of @nestjs/common) log through pino, writes one line per
+ * answered request at the level its status calls for (json-logger.ts), and answers each request's id
+ * as X-Request-Id. Call once after create (with bufferLogs: true, and FASTIFY_REQUEST_IDS in the adapter).
  */
 export function useJsonLogger(app: NestFastifyApplication): void {
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (req, reply, done) => {
-      void reply.header('x-request-id', req.id);
-      done();
-    });
+  const logRequest = requestLogger(PinoLogger.root);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.header('x-request-id', req.id);
+    done();
+  });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    logRequest(req, reply.statusCode, reply.elapsedTime);
+    done();
+  });
 }
