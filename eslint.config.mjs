@@ -3,7 +3,9 @@
 // - libs/domain imports no framework, no Redis client, no queue library and none of our other libs;
 // - apps import libs, never another app, and libs never import apps;
 // - only libs/redis (and test code) talks to ioredis;
-// - only libs/config (and test code and scripts) reads process.env.
+// - only libs/config (and test code and scripts) reads process.env;
+// - only libs/observability talks to prom-client, pino and nestjs-pino (metric names and log redaction
+//   live in one place).
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
@@ -69,6 +71,8 @@ const IOREDIS = {
   name: 'ioredis',
   message: 'Only libs/redis talks to Redis: use a port from @push/domain or a client/type exported by @push/redis.',
 };
+const OBSERVABILITY_MESSAGE = 'Metrics and logs go through @push/observability (one catalogue of metric names, one log redaction).';
+const OBSERVABILITY_IMPORTS = ['prom-client', 'pino', 'pino-http', 'nestjs-pino'].map((name) => ({ name, message: OBSERVABILITY_MESSAGE }));
 const restrictedImports = (paths, patterns = []) => ['error', { paths, patterns }];
 const CLIENT_FORBIDDEN = [IOREDIS, ENV_IMPORT, ENV_IMPORT_BARE];
 const CLIENT_FORBIDDEN_PATTERNS = [
@@ -121,7 +125,7 @@ export default defineConfig(
         'error',
         { object: 'process', property: 'env', message: 'Only libs/config reads the environment: inject PUSH_CONFIG (PushConfig) instead.' },
       ],
-      'no-restricted-imports': restrictedImports([IOREDIS, ENV_IMPORT, ENV_IMPORT_BARE]),
+      'no-restricted-imports': restrictedImports([IOREDIS, ENV_IMPORT, ENV_IMPORT_BARE, ...OBSERVABILITY_IMPORTS]),
     },
   },
 
@@ -130,7 +134,7 @@ export default defineConfig(
     files: ['libs/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': restrictedImports(
-        [IOREDIS, ENV_IMPORT, ENV_IMPORT_BARE, { name: 'bullmq', message: 'libs/domain imports no queue library.' }],
+        [IOREDIS, ENV_IMPORT, ENV_IMPORT_BARE, ...OBSERVABILITY_IMPORTS, { name: 'bullmq', message: 'libs/domain imports no queue library.' }],
         [
           { group: ['@nestjs/*'], message: 'libs/domain imports no framework.' },
           { group: ['ioredis/*', 'bullmq/*'], message: 'libs/domain imports no infrastructure.' },
@@ -163,12 +167,17 @@ export default defineConfig(
   // libs/redis is the one place that talks to ioredis.
   {
     files: ['libs/redis/**/*.ts'],
-    rules: { 'no-restricted-imports': restrictedImports([ENV_IMPORT, ENV_IMPORT_BARE]) },
+    rules: { 'no-restricted-imports': restrictedImports([ENV_IMPORT, ENV_IMPORT_BARE, ...OBSERVABILITY_IMPORTS]) },
   },
   // libs/config is the one place that reads the environment.
   {
     files: ['libs/config/**/*.ts'],
-    rules: { 'no-restricted-properties': 'off', 'no-restricted-imports': restrictedImports([IOREDIS]) },
+    rules: { 'no-restricted-properties': 'off', 'no-restricted-imports': restrictedImports([IOREDIS, ...OBSERVABILITY_IMPORTS]) },
+  },
+  // libs/observability is the one place that talks to prom-client and pino.
+  {
+    files: ['libs/observability/**/*.ts'],
+    rules: { 'no-restricted-imports': restrictedImports([IOREDIS, ENV_IMPORT, ENV_IMPORT_BARE]) },
   },
   // Test code drives Redis and processes directly and sets their environment.
   {

@@ -19,8 +19,8 @@ const common = {
     // @push/client is a standalone package whose ESM sources import './x.js': map those to the .ts files
     '^@push/client$': '<rootDir>/libs/client/src/node.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    '^@push/(domain|redis|config|jobs|testing)$': '<rootDir>/libs/$1/src',
-    '^@push/(domain|redis|config|jobs|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@push/(domain|redis|config|jobs|observability|testing)$': '<rootDir>/libs/$1/src',
+    '^@push/(domain|redis|config|jobs|observability|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
 };
 module.exports = {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ConfigModule } from '@push/config';
+import { ObservabilityModule } from '@push/observability';
 import { RedisModule } from '@push/redis';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { CommonModule } from './common/common.module';
@@ -13,9 +14,21 @@ import { PushUrlModule } from './push-url/push-url.module';
 import { TokenModule } from './token/token.module';
 import { UserQueueModule } from './user-queue/user-queue.module';
 
-/** The HTTP API: clients, push URLs, publishing, user queues, gateway discovery, health. */
+/** The HTTP API: clients, push URLs, publishing, user queues, gateway discovery, health, metrics. */
 @Module({
-  imports: [ConfigModule, RedisModule, CommonModule, LimitsModule, TokenModule, PushUrlModule, PublishModule, UserQueueModule, NodesModule, HealthModule],
+  imports: [
+    ConfigModule,
+    RedisModule,
+    ObservabilityModule.forRoot({ app: 'api' }),
+    CommonModule,
+    LimitsModule,
+    TokenModule,
+    PushUrlModule,
+    PublishModule,
+    UserQueueModule,
+    NodesModule,
+    HealthModule,
+  ],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     { provide: APP_PIPE, useFactory: apiValidationPipe },

@@ -1,28 +1,25 @@
 import 'reflect-metadata';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { httpServerOptions, loadConfig, PushConfig } from '@push/config';
+import { httpServerOptions, loadConfig } from '@push/config';
+import { ApiMetrics, FASTIFY_REQUEST_IDS, logBootFailure, useJsonLogger } from '@push/observability';
 import { ApiModule } from './api.module';
 import { registerBodyParsers } from './common/body-parsers';
 import { API_CORS } from './common/cors';
 import { clientErrorHandler, frameworkErrors } from './common/http-edge';
 import { MAX_BODY_BYTES } from './common/http-limits';
+import { registerDemo } from './demo/demo.static';
 import { registerAddressLimits } from './limits/address-limits.hooks';
 import { trustProxyOption } from './limits/trust-proxy';
-import { registerDemo } from './demo/demo.static';
-
-const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** The configured level and every more severe one. */
-function logLevels(level: PushConfig['logLevel']): LogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
-}
+import { serveOpenApi } from './common/openapi';
+import { countPublishes } from './publish/publish-metrics.hook';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const adapter = new FastifyAdapter({
+    ...FASTIFY_REQUEST_IDS,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: MAX_BODY_BYTES,
     // request.ip: the socket address, or the X-Forwarded-For entry of the TRUST_PROXY-th proxy
@@ -34,11 +31,14 @@ async function bootstrap(): Promise<void> {
     frameworkErrors,
   });
   // body parsers are registered below: JSON that tolerates an empty body, forms, and 415 for the rest
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bodyParser: false, logger: logLevels(config.logLevel) });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bodyParser: false, bufferLogs: true });
+  useJsonLogger(app);
   app.enableCors(API_CORS);
   registerAddressLimits(app);
   await registerBodyParsers(app);
   await registerDemo(app);
+  countPublishes(app, app.get(ApiMetrics));
+  serveOpenApi(app);
   app.enableShutdownHooks();
   await app.listen(config.apiPort, config.host);
   new Logger('Api').log(`listening on ${config.host}:${config.apiPort}`);
@@ -46,6 +46,6 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((err: unknown) => {
   // boot failures (bad config, Redis absent) stop the process with one message
-  console.error(err instanceof Error ? err.message : String(err));
+  logBootFailure('api', err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -1,22 +1,16 @@
 import 'reflect-metadata';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { LogLevel, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { httpServerOptions, loadConfig, PushConfig } from '@push/config';
+import { httpServerOptions, loadConfig } from '@push/config';
+import { FASTIFY_REQUEST_IDS, logBootFailure, useJsonLogger } from '@push/observability';
 import { ClientSocket } from './connection/client-socket';
 import { GatewayWsAdapter } from './connection/gateway-ws.adapter';
 import { SOCKET_LIMIT_MESSAGE, SOCKET_LIMIT_RETRY_AFTER_S, SocketsPerAddress } from './connection/sockets-per-address';
 import { GatewayModule } from './gateway.module';
 import { HeartbeatService } from './heartbeat/heartbeat.service';
 import { DrainService } from './lifecycle/drain.service';
-
-const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** Nest's levels up to and including LOG_LEVEL. */
-function logLevels(level: PushConfig['logLevel']): LogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
-}
 
 /** The answer to an upgrade refused for MAX_SOCKETS_PER_IP, in the api's error shape. */
 const TOO_MANY_SOCKETS = {
@@ -31,12 +25,14 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   // headers, request and keep-alive timeouts for /healthz, /readyz and upgrade requests; an upgraded socket is not subject to them
   const adapter = new FastifyAdapter({
+    ...FASTIFY_REQUEST_IDS,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(httpServerOptions(config), handler),
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, {
-    logger: logLevels(config.logLevel),
+    bufferLogs: true,
     abortOnError: false,
   });
+  useJsonLogger(app);
   const drain = app.get(DrainService);
   const addresses = app.get(SocketsPerAddress);
   app.useWebSocketAdapter(
@@ -77,6 +73,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  logBootFailure('gateway', err);
   process.exit(1);
 });

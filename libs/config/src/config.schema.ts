@@ -11,9 +11,9 @@ export interface PushConfig {
   readonly keyPrefix: string;
   /** Port of the HTTP API. */
   readonly apiPort: number;
-  /** Port of the WebSocket gateway (also serves its /healthz and /readyz). */
+  /** Port of the WebSocket gateway (also serves its /healthz, /readyz and /metrics). */
   readonly gatewayPort: number;
-  /** Port of the monitor's health endpoints. */
+  /** Port of the monitor's /healthz, /readyz and /metrics. */
   readonly monitorPort: number;
   /** Interface the servers listen on. */
   readonly host: string;
@@ -67,7 +67,7 @@ export interface PushConfig {
   readonly httpRequestTimeoutMs: number;
   /** How long an idle keep-alive connection stays open between requests; 0 = forever. */
   readonly httpKeepAliveTimeoutMs: number;
-  /** Log level: error, warn, log, debug or verbose. */
+  /** Log level of the JSON logs: error, warn, log (info), debug or verbose (trace). */
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
 
@@ -132,7 +132,7 @@ export const fields = {
   keyPrefix: { env: 'KEY_PREFIX', doc: 'prefix of every Redis key and channel', parse: str('push:') },
   apiPort: { env: 'API_PORT', doc: 'HTTP API port', parse: int(0, 65535, 5001) },
   gatewayPort: { env: 'GATEWAY_PORT', doc: 'WebSocket gateway port', parse: int(0, 65535, 8888) },
-  monitorPort: { env: 'MONITOR_PORT', doc: "monitor's health port", parse: int(0, 65535, 5003) },
+  monitorPort: { env: 'MONITOR_PORT', doc: "monitor's health and metrics port", parse: int(0, 65535, 5003) },
   host: { env: 'HOST', doc: 'interface to listen on', parse: str('0.0.0.0') },
   publicUrl: { env: 'PUBLIC_URL', doc: 'base of the URLs the API returns', parse: optionalUrl },
   gatewayPublicAddress: { env: 'GATEWAY_PUBLIC_ADDRESS', doc: 'host:port this gateway registers', parse: str('') },

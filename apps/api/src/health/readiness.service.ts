@@ -1,21 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { READY_PING_TIMEOUT_MS, REDIS, redisAnswers } from '@push/redis';
-import type { RedisClient } from '@push/redis';
+import { Injectable } from '@nestjs/common';
+import { PushHealthIndicators, ReadinessCheck } from '@push/observability';
+import type { Readiness } from '@push/observability';
 import { RedisOutage } from '../common/redis-outage.service';
 
-/** How long Redis may take to answer a PING before the API reports itself not ready. */
-export const READY_TIMEOUT_MS = READY_PING_TIMEOUT_MS;
-
-/** Readiness: Redis answers a PING in time. */
+/** Readiness of the api: Redis answers a PING in time (terminus indicator `redis`). */
 @Injectable()
 export class ReadinessService {
   constructor(
-    @Inject(REDIS) private readonly redis: Pick<RedisClient, 'ping'>,
+    private readonly indicators: PushHealthIndicators,
+    private readonly readiness: ReadinessCheck,
     private readonly outage: RedisOutage,
   ) {}
 
-  isReady(): Promise<boolean> {
+  check(): Promise<Readiness> {
     // a failed ping is the answer, not an error of the probe; the outage is logged once
-    return redisAnswers(this.redis, READY_TIMEOUT_MS, (err) => this.outage.report(err));
+    return this.readiness.run([() => this.indicators.redisAnswers((err) => this.outage.report(err))]);
   }
 }

@@ -1,9 +1,12 @@
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { ApiErrors, TokenBody } from '../common/api-docs';
 import { QueueUrlBuilder } from '../common/queue-urls';
 import { TokenService } from './token.service';
 
 /** `POST /token/`: a new client. */
+@ApiTags('clients')
 @Controller('token')
 export class TokenController {
   constructor(
@@ -13,6 +16,9 @@ export class TokenController {
 
   @Post()
   @HttpCode(200)
+  @ApiOperation({ summary: 'New client token and its user queue' })
+  @ApiOkResponse({ type: TokenBody })
+  @ApiErrors(503)
   async create(@Req() req: FastifyRequest): Promise<{ token: string; queue: string }> {
     const urls = this.urls.forRequest(req);
     const client = await this.tokens.createClient();

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@push/config';
 import { Message, MessageStore, parseKey, Replay, ReplayedMessage, Since, StoredMessage, timestampFromKey } from '@push/domain';
+import { createMetricsRegistry, GatewayMetrics } from '@push/observability';
 import { KeySchema } from '@push/redis';
 import type { RedisClient } from '@push/redis';
 import { WebSocket } from 'ws';
@@ -152,12 +153,14 @@ describe('DeliveryService', () => {
   let queue: InMemoryQueue;
   let subscriber: FakeSubscriber;
   let delivery: DeliveryService;
+  let metrics: GatewayMetrics;
 
   beforeEach(() => {
     queue = new InMemoryQueue();
     subscriber = new FakeSubscriber();
     const config = loadConfig({ WS_MAX_BUFFERED_BYTES: '4096' });
-    delivery = new DeliveryService(config, keys, storeOf(queue), subscriber as unknown as RedisClient, 'node0001');
+    metrics = new GatewayMetrics(createMetricsRegistry(false), 'node0001');
+    delivery = new DeliveryService(config, keys, storeOf(queue), subscriber as unknown as RedisClient, 'node0001', metrics);
     delivery.onModuleInit();
   });
 
@@ -182,6 +185,9 @@ describe('DeliveryService', () => {
       expect(s.controls).toEqual([{ type: 'hello', node: 'node0001', recovered: true }]);
       expect(s.messageKeys).toEqual(['101-0', '101-1', '102-0']);
     }
+    // one delivery per message and socket; latency once per routed frame
+    expect(metrics.liveDeliveries.value).toBe(6);
+    expect(metrics.deliveryLatency.observations).toBe(4);
   });
 
   it('delivers a message stored between the tip read and the SUBSCRIBE', async () => {
@@ -202,6 +208,7 @@ describe('DeliveryService', () => {
     await opening;
     expect(s.phase).toBe(PHASE.live);
     expect(s.messageKeys).toEqual(['101-0', '102-0', '103-0', '104-0']);
+    expect([metrics.replayDeliveries.value, metrics.liveDeliveries.value]).toEqual([3, 1]);
   });
 
   it('collapses replaceId in a replay only', async () => {

@@ -22,6 +22,7 @@ import { collapseReplaced, DomainError, KeyParts, parseKey, Since, SEQ_PER_MS } 
 import type { MessageStore } from '@push/domain';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
+import { GatewayMetrics } from '@push/observability';
 import { KEY_SCHEMA, MESSAGE_STORE } from '@push/redis';
 import type { KeySchema, RedisClient } from '@push/redis';
 import { WebSocket } from 'ws';
@@ -94,6 +95,7 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
     @Inject(SUBSCRIBER) private readonly subscriber: RedisClient,
     @Inject(NODE_ID) private readonly nodeId: string,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.maxBufferedBytes = config.wsMaxBufferedBytes;
     // a queue never holds more than STREAM_MAX_LEN entries, so this reads all that a socket can have missed
@@ -153,6 +155,7 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
           this.startAt(ws, await this.store.lastKey(userQueueId));
         }
         this.sendHello(ws, replay.recovered);
+        this.metrics.resumed(replay.recovered);
         for (const m of collapseReplaced(replay.messages)) {
           const key = parseKey(m.key);
           if (key) await this.sendPaced(ws, key, Buffer.from(m.frame));
@@ -241,6 +244,8 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     for (const ws of route.sockets) this.offer(ws, key.ms, key.seq, frame);
+    // once per message and node, after its sends: the key is the publish's stamp, so no parsing
+    this.metrics.observeDelivery(key.ms, key.seq);
   }
 
   /** Hands a frame to a socket: held while it syncs, else sent through the key filter. */
@@ -254,6 +259,7 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
     ws.lastMs = ms;
     ws.lastSeq = seq;
     ws.send(frame, TEXT);
+    this.metrics.liveDeliveries.inc();
     if (ws.bufferedAmount > this.maxBufferedBytes) {
       this.logger.warn(
         `nodeId=${this.nodeId} connectionId=${ws.connectionId} closed code=${CLOSE.tryAgainLater} reason=slow-consumer bufferedBytes=${ws.bufferedAmount}`,
@@ -267,6 +273,7 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
     if (ws.isClosed() || ws.readyState !== WebSocket.OPEN || !ws.isNew(key.ms, key.seq)) return;
     ws.lastMs = key.ms;
     ws.lastSeq = key.seq;
+    this.metrics.replayDeliveries.inc();
     if (ws.bufferedAmount <= this.maxBufferedBytes) {
       ws.send(frame, TEXT);
       return;

@@ -1,25 +1,30 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { REDIS, redisAnswers } from '@push/redis';
-import type { RedisClient } from '@push/redis';
+import { Controller, Get, Header, ServiceUnavailableException } from '@nestjs/common';
+import { PushHealthIndicators, ReadinessCheck } from '@push/observability';
 import { MonitorJobsService } from '../jobs/monitor-jobs.service';
 
-/** GET /healthz (the process answers) and GET /readyz (Redis answers and the job worker runs). */
+/** GET /healthz (the process answers) and GET /readyz (terminus: the job worker runs, and Redis answers). */
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly indicators: PushHealthIndicators,
+    private readonly readiness: ReadinessCheck,
     private readonly jobs: MonitorJobsService,
   ) {}
 
   @Get('healthz')
+  @Header('cache-control', 'no-store')
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('readyz')
+  @Header('cache-control', 'no-store')
   async readyz(): Promise<{ status: 'ready' }> {
-    if (!this.jobs.running) throw new ServiceUnavailableException('job worker is not running');
-    if (!(await redisAnswers(this.redis))) throw new ServiceUnavailableException('redis is not answering');
+    const verdict = await this.readiness.run([
+      () => this.indicators.condition('jobs', this.jobs.running, 'job worker is not running'),
+      () => this.indicators.redisAnswers(),
+    ]);
+    if (!verdict.ready) throw new ServiceUnavailableException(`not ready: ${verdict.reason}`);
     return { status: 'ready' };
   }
 }

@@ -3,6 +3,7 @@ import { heartbeatIntervalMs, nodeDeadAfterMs } from '@push/domain';
 import type { NodeInfo, NodeRegistry } from '@push/domain';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
+import { MonitorMetrics } from '@push/observability';
 import { KEY_SCHEMA, NODE_REGISTRY, REDIS } from '@push/redis';
 import type { KeySchema, RedisClient } from '@push/redis';
 
@@ -44,6 +45,7 @@ export class NodeReaperService {
     @Inject(NODE_REGISTRY) private readonly registry: NodeRegistry,
     @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(KEY_SCHEMA) private readonly keys: KeySchema,
+    private readonly metrics: MonitorMetrics,
   ) {
     this.deadAfterMs = nodeDeadAfterMs(heartbeatIntervalMs(config.monitorPeriodMs));
   }
@@ -68,6 +70,7 @@ export class NodeReaperService {
     const list = await this.redis.client('LIST');
     const ids = clientIdsNamed(String(list), this.keys.nodeClientName(node.nodeId));
     for (const id of ids) await this.redis.client('KILL', 'ID', id);
+    this.metrics.reaped();
     this.logger.warn(`reaped nodeId=${node.nodeId} address=${node.address} reason="${why}" redisClientsKilled=${ids.length}`);
   }
 
