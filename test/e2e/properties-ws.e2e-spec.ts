@@ -31,7 +31,8 @@ const AUTH_TIMEOUT_MS = 3_000;
 const DOCUMENTED = [4400, 4401, 4408, 1007, 1008, 1009, 1000, 1005] as const;
 
 const prefix = uniquePrefix('properties-ws-e2e');
-const env = baseEnv(prefix, { WS_AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS) });
+// thousands of sockets from one address: the per address limits are tested in test/e2e/limits.e2e-spec.ts
+const env = baseEnv(prefix, { WS_AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS), MAX_SOCKETS_PER_IP: '0', FAILED_ATTEMPTS_PER_IP: '0' });
 let api: AppProcess;
 let gateway: AppProcess;
 let http: ApiClient;
