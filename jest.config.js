@@ -1,4 +1,4 @@
-/** Jest: unit tests beside the code (no Redis), integration/e2e tests in test/ (real Redis, real processes). */
+/** Jest: unit tests beside the code (no Redis), integration/e2e/chaos tests in test/ (real Redis, real processes). */
 const swc = [
   '@swc/jest',
   {
@@ -25,5 +25,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // fault injection against real processes and a Redis of each scenario's own; CHAOS_SCALE=ci|full
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'] },
   ],
 };
