@@ -13,7 +13,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeySchema } from '@push/redis';
 import { AppProcess, freePort, REPO_ROOT, startApp, uniquePrefix, waitFor } from '@push/testing';
@@ -34,10 +34,25 @@ export function atScale<T>(ci: T, full: T): T {
 
 /** Monitor period of every chaos stack: short, so that a dead node is seen within seconds. */
 export const MONITOR_PERIOD_MS = 1_000;
-/** The gateway's ping interval in the chaos stacks; clients treat a node as gone after missing a few. */
-export const WS_PING_INTERVAL_MS = 2_000;
-/** A client that heard nothing (no ping, no message) for this long drops the socket and reconnects. */
-export const CLIENT_DEAD_AFTER_MS = 3 * WS_PING_INTERVAL_MS;
+/**
+ * The gateway's ping interval in the chaos stacks: long enough that a test runner starved of CPU for a
+ * few seconds on a busy machine still answers in time (a gateway drops a socket that missed one ping).
+ */
+export const WS_PING_INTERVAL_MS = 5_000;
+/** How often a client pings its node itself, to notice a node that stopped answering. */
+export const CLIENT_PING_EVERY_MS = 2_000;
+/** A client that heard nothing (no pong, ping or message) for this long drops the socket and reconnects. */
+export const CLIENT_DEAD_AFTER_MS = 3 * CLIENT_PING_EVERY_MS;
+
+/**
+ * Event-loop delay of the test process itself (clients and publishers live here): on a busy machine a
+ * stalled runner, not the service, can explain a slow number, so every summary line shows it.
+ */
+const runnerLag: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+runnerLag.enable();
+
+/** Whatever a scenario left running when it failed half-way; ChaosStack.stop() ends it so that jest can exit. */
+const running = new Set<{ halt(): void }>();
 
 // ---------------------------------------------------------------------------------------------------
 // Redis
@@ -62,8 +77,9 @@ export function pingRedis(port: number, timeoutMs = 1_000): Promise<string> {
 }
 
 /**
- * A redis-server of one scenario on a free port, persisting to an append-only file with
- * `appendfsync always` in a temp dir: after `kill -9` and start() it has every acknowledged write.
+ * A redis-server of one scenario on a free port. A persistent one writes an append-only file with
+ * `appendfsync always` in its temp dir, so after `kill -9` and start() it has every acknowledged write;
+ * the others keep nothing on disk.
  */
 export class ChaosRedis {
   private child: ChildProcess | null = null;
@@ -71,11 +87,12 @@ export class ChaosRedis {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    readonly persistent: boolean,
   ) {}
 
   /** Starts a new server in a new temp dir. */
-  static async start(): Promise<ChaosRedis> {
-    const redis = new ChaosRedis(await freePort(), mkdtempSync(join(tmpdir(), 'push-chaos-redis-')));
+  static async start(persistent: boolean): Promise<ChaosRedis> {
+    const redis = new ChaosRedis(await freePort(), mkdtempSync(join(tmpdir(), 'push-chaos-redis-')), persistent);
     await redis.start();
     return redis;
   }
@@ -92,7 +109,8 @@ export class ChaosRedis {
   /** (Re)starts the server on its port and AOF; resolves when it answers PONG (the AOF is loaded). */
   async start(): Promise<void> {
     if (this.child !== null) throw new Error('redis-server is already running');
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
+    const persistence = this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     child.once('exit', () => {
@@ -142,6 +160,8 @@ export interface StackOptions {
   readonly gateways?: number;
   /** Extra environment of every process (e.g. STREAM_MAX_LEN). */
   readonly env?: Record<string, string>;
+  /** Redis with an append-only file (appendfsync always), for scenarios that restart it. */
+  readonly persistentRedis?: boolean;
 }
 
 /** api + gateways + monitor on a ChaosRedis, each a real process started from dist/. */
@@ -163,7 +183,8 @@ export class ChaosStack {
   }
 
   static async start(options: StackOptions): Promise<ChaosStack> {
-    const redis = await ChaosRedis.start();
+    runnerLag.reset();
+    const redis = await ChaosRedis.start(options.persistentRedis ?? false);
     const prefix = uniquePrefix(`chaos-${options.name}`);
     const env: Record<string, string> = {
       KEY_PREFIX: prefix,
@@ -228,8 +249,9 @@ export class ChaosStack {
       .map((p) => `${p.app} pid ${p.pid} port ${p.port} exited ${JSON.stringify(p.exit)}:\n${p.logs.slice(-3_000)}`);
   }
 
-  /** Stops every process and the Redis server, and deletes its files. */
+  /** Stops the scenario's clients and publishers, every process and the Redis server, and deletes its files. */
   async stop(): Promise<void> {
+    for (const r of [...running]) r.halt();
     await Promise.all(this.all.map((p) => p.stop().catch(() => p.signal('SIGKILL'))));
     await this.redis.destroy();
   }
@@ -258,9 +280,11 @@ export interface ClientOptions {
   readonly reconnectJitterMs: number;
   /** Record each message's latency (publisher send time → arrival). */
   readonly recordLatency: boolean;
+  /** A live socket silent (no pong, ping or message) for this long is dropped. */
+  readonly deadAfterMs: number;
 }
 
-const DEFAULT_CLIENT_OPTIONS: ClientOptions = { reconnectJitterMs: 500, recordLatency: false };
+const DEFAULT_CLIENT_OPTIONS: ClientOptions = { reconnectJitterMs: 500, recordLatency: false, deadAfterMs: CLIENT_DEAD_AFTER_MS };
 /** How long an upgrade may take before the client tries the next node (a SIGSTOPped node never answers). */
 const HANDSHAKE_TIMEOUT_MS = 3_000;
 /** How long the hello answer may take before the client tries again. */
@@ -272,8 +296,8 @@ function monotonicMs(): number {
 
 /**
  * One client as a careful SDK behaves: it connects to a node from GET /nodes/, sends the JSON hello
- * `{token, since}`, records every message key in arrival order, treats a socket that has been silent
- * for CLIENT_DEAD_AFTER_MS as lost, and after any loss reconnects (jittered backoff, to a node other
+ * `{token, since}`, records every message key in arrival order, pings its node and treats a socket
+ * that has been silent for deadAfterMs as lost, and after any loss reconnects (jittered backoff, to a node other
  * than the one it lost first) resuming after the last key it has.
  */
 export class ChaosClient {
@@ -308,6 +332,7 @@ export class ChaosClient {
   private reconnecting = false;
   private lostAtMs: number | null = null;
   private lastHeardMs = 0;
+  private lastPingMs = 0;
   private lastKeyValue: string | null = null;
 
   constructor(
@@ -375,10 +400,17 @@ export class ChaosClient {
     this.dropSocket();
   }
 
-  /** Called by the pool's sweeper: drops a live socket that has been silent too long. */
+  /** Called by the pool's sweeper: pings the node now and then, and drops a live socket that has been silent too long. */
   checkAlive(nowMs: number): void {
-    if (!this.live || this.paused || nowMs - this.lastHeardMs <= CLIENT_DEAD_AFTER_MS) return;
-    this.ws?.terminate();
+    if (!this.live || this.paused || this.ws === null) return;
+    if (nowMs - this.lastHeardMs > this.options.deadAfterMs) {
+      this.ws.terminate();
+      return;
+    }
+    if (nowMs - this.lastPingMs >= CLIENT_PING_EVERY_MS) {
+      this.lastPingMs = nowMs;
+      this.ws.ping();
+    }
   }
 
   /** True when every acknowledged key (acknowledged before `beforeMs`, if given) has arrived. */
@@ -448,9 +480,11 @@ export class ChaosClient {
         const since = this.lastKeyValue ?? '0-0';
         ws.send(JSON.stringify({ token: this.token, since }));
       });
-      ws.on('ping', () => {
+      const heard = (): void => {
         this.lastHeardMs = monotonicMs();
-      });
+      };
+      ws.on('ping', heard);
+      ws.on('pong', heard);
       ws.on('message', (data: WebSocket.RawData) => {
         this.lastHeardMs = monotonicMs();
         const frame = JSON.parse(data.toString()) as WireMessage | ControlFrame;
@@ -521,10 +555,15 @@ export class ClientPool {
   private readonly sweeper: NodeJS.Timeout;
 
   private constructor(readonly clients: ChaosClient[]) {
+    // checked after the poll phase (setImmediate), so that after a stall of this process the frames that
+    // arrived meanwhile count before a socket is judged silent
     this.sweeper = setInterval(() => {
-      const now = monotonicMs();
-      for (const c of this.clients) c.checkAlive(now);
+      setImmediate(() => {
+        const now = monotonicMs();
+        for (const c of this.clients) c.checkAlive(now);
+      });
     }, 250);
+    running.add(this);
   }
 
   /** Creates `n` clients (token + one push URL each) on the stack's api; none is connected yet. */
@@ -545,8 +584,14 @@ export class ClientPool {
 
   /** Stops every client. */
   stop(): void {
+    running.delete(this);
     clearInterval(this.sweeper);
     for (const c of this.clients) c.stop();
+  }
+
+  /** Same as stop(). */
+  halt(): void {
+    this.stop();
   }
 }
 
@@ -604,7 +649,7 @@ export class Publisher {
     this.timer = setInterval(() => {
       const target = Math.floor(((monotonicMs() - startMs) * this.ratePerS) / 1000);
       for (; this.due < target; this.due++) {
-        if (this.inFlight.size >= (this.options.maxInFlight ?? 256)) {
+        if (this.inFlight.size >= (this.options.maxInFlight ?? 1_000)) {
           this.skipped++;
           continue;
         }
@@ -613,14 +658,21 @@ export class Publisher {
         this.inFlight.add(p);
       }
     }, 10);
+    running.add(this);
     return this;
   }
 
   /** Stops and waits for the publishes in flight. */
   async stop(): Promise<void> {
+    this.halt();
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** Stops publishing (publishes in flight end by themselves). */
+  halt(): void {
+    running.delete(this);
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await Promise.all([...this.inFlight]);
   }
 
   /** Failures counted by status. */
@@ -760,6 +812,10 @@ export function report(scenario: string, v: Verdict, extra: Record<string, strin
     ...extra,
     'publish-errors': errorText,
   };
+  if (publishers.length > 0) fields['publish-max-ms'] = maxOf(publishers.map((p) => p.maxElapsedMs));
+  fields['runner-lag-max-ms'] = Math.round(runnerLag.max / 1e6);
+  const skipped = publishers.reduce((n, p) => n + p.skipped, 0);
+  if (skipped > 0) fields['publish-skipped'] = skipped;
   const line = `chaos[${CHAOS_SCALE}] ${scenario}: ${Object.entries(fields).map(([k, val]) => `${k}=${val}`).join(' ')}`;
   process.stdout.write(`\n${line}\n`);
   const dir = join(REPO_ROOT, 'test-artifacts', 'chaos');
