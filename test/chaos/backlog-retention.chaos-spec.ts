@@ -15,7 +15,7 @@ const STREAM_MAX_LEN = 1_000;
 const OVERFLOWED = atScale(2, 20);
 const WITHIN = atScale(2, 20);
 const OVER_BY = 200;
-const RATE_PER_S = atScale(500, 1_000);
+const RATE_PER_S = atScale(300, 1_000);
 
 let stack: ChaosStack | undefined;
 let pool: ClientPool | undefined;

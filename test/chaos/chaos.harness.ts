@@ -9,7 +9,7 @@
  * Scale: CHAOS_SCALE=ci (the default, what `npm test` runs) or CHAOS_SCALE=full (`npm run test:chaos`).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +172,7 @@ export class ChaosStack {
   private readonly all: AppProcess[] = [];
 
   private constructor(
+    readonly name: string,
     readonly redis: ChaosRedis,
     readonly env: Record<string, string>,
     readonly keys: KeySchema,
@@ -202,7 +203,7 @@ export class ChaosStack {
         startApp('monitor', { env }),
         ...Array.from({ length: options.gateways ?? 2 }, () => startApp('gateway', { env })),
       ]);
-      const stack = new ChaosStack(redis, env, new KeySchema(prefix), api, gateways, monitor);
+      const stack = new ChaosStack(options.name, redis, env, new KeySchema(prefix), api, gateways, monitor);
       await waitFor(async () => (await stack.nodes()).length === gateways.length, 10_000, 'every gateway in /nodes/');
       return stack;
     } catch (err) {
@@ -249,9 +250,18 @@ export class ChaosStack {
       .map((p) => `${p.app} pid ${p.pid} port ${p.port} exited ${JSON.stringify(p.exit)}:\n${p.logs.slice(-3_000)}`);
   }
 
+  /** Processes in which ioredis reported an error nobody listened to (each failed reconnect prints one). */
+  unhandledRedisErrors(): string[] {
+    return this.all.filter((p) => p.logs.includes('Unhandled error event')).map((p) => `${p.app} pid ${p.pid}`);
+  }
+
   /** Stops the scenario's clients and publishers, every process and the Redis server, and deletes its files. */
   async stop(): Promise<void> {
     for (const r of [...running]) r.halt();
+    // every process's output, for reading after a failure
+    const dir = join(REPO_ROOT, 'test-artifacts', 'chaos', 'logs', this.name);
+    mkdirSync(dir, { recursive: true });
+    for (const p of this.all) writeFileSync(join(dir, `${p.app}-${p.port}-${p.pid}.log`), p.logs);
     await Promise.all(this.all.map((p) => p.stop().catch(() => p.signal('SIGKILL'))));
     await this.redis.destroy();
   }
@@ -769,6 +779,12 @@ export function verify(clients: readonly ChaosClient[]): Verdict {
     }
   }
   return { clients: clients.length, acked, delivered, lost, duplicated, outOfOrder, unacked, uncertain, unexplained, examples };
+}
+
+/** Waits until `predicate` holds and returns how long after `sinceMs` (a Date.now()) that was. */
+export async function msUntil(sinceMs: number, predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 50): Promise<number> {
+  await waitFor(predicate, timeoutMs, what, intervalMs);
+  return Date.now() - sinceMs;
 }
 
 /** Waits until every client has every acknowledged key (or the time is up: the verdict then shows what is lost). */

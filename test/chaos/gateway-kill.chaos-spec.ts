@@ -4,7 +4,7 @@
  * and every client ends with every acknowledged key exactly once, in order.
  */
 import { waitFor } from '@push/testing';
-import { atScale, ChaosStack, ClientPool, expectClean, maxOf, MONITOR_PERIOD_MS, percentile, Publisher, report, settle, verify } from './chaos.harness';
+import { atScale, ChaosStack, ClientPool, expectClean, maxOf, MONITOR_PERIOD_MS, msUntil, percentile, Publisher, report, settle, verify } from './chaos.harness';
 
 jest.setTimeout(atScale(120_000, 600_000));
 
@@ -34,9 +34,10 @@ it('kill -9 of a gateway: its clients resume on the other node within 15 s; 0 lo
 
   const killedAtMs = Date.now();
   s.signalGateway(1, 'SIGKILL');
-  const leftNodesMs = await waitFor(async () => !(await s.nodes()).includes(victim) && Date.now() - killedAtMs, 10_000, 'the dead node out of /nodes/', 25);
-  const backMs = await waitFor(
-    () => victims.every((c) => c.isLive && c.address === survivor && c.lastMessageAtMs > (c.lastHello?.atMs ?? Infinity)) && Date.now() - killedAtMs,
+  const leftNodesMs = await msUntil(killedAtMs, async () => !(await s.nodes()).includes(victim), 10_000, 'the dead node out of /nodes/', 25);
+  const backMs = await msUntil(
+    killedAtMs,
+    () => victims.every((c) => c.isLive && c.address === survivor && c.lastMessageAtMs > (c.lastHello?.atMs ?? Infinity)),
     30_000,
     'every client of the dead node back and delivering',
     50,

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@push/testing';
 import { Redis } from 'ioredis';
-import { atScale, ChaosStack, ClientPool, expectClean, maxOf, percentile, Publisher, report, settle, verify } from './chaos.harness';
+import { atScale, ChaosStack, ClientPool, expectClean, maxOf, msUntil, percentile, Publisher, report, settle, verify } from './chaos.harness';
 
 jest.setTimeout(atScale(120_000, 600_000));
 
@@ -53,8 +53,9 @@ it(`SIGSTOP of a gateway for ${PAUSE_MS / 1000} s, then SIGCONT: its clients mov
   s.signalGateway(1, 'SIGSTOP');
   let movedMs: number;
   try {
-    movedMs = await waitFor(
-      () => moved.every((c) => c.isLive && c.address === survivor) && Date.now() - stoppedAtMs,
+    movedMs = await msUntil(
+      stoppedAtMs,
+      () => moved.every((c) => c.isLive && c.address === survivor),
       PAUSE_MS,
       'every client of the paused node on the other node',
       50,

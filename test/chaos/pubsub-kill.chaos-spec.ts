@@ -40,7 +40,7 @@ it(`CLIENT KILL TYPE pubsub every ${KILL_EVERY_MS / 1000} s: connected clients m
   await waitFor(() => publisher.ackedCount >= RATE_PER_S, 30_000, 'a second of load', 50);
   let killed = 0;
   for (let i = 0; i < KILLS; i++) {
-    killed += Number(await admin.client('KILL', 'TYPE', 'pubsub'));
+    killed += Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
     // the fault's rhythm: a kill every KILL_EVERY_MS, whatever the repair did
     await sleep(KILL_EVERY_MS);
   }
