@@ -1,4 +1,4 @@
-/** Jest: unit tests beside the code (no Redis), integration/e2e tests in test/ (real Redis, real processes). */
+/** Jest: unit tests beside the code (no Redis), integration/e2e/chaos tests in test/ (real Redis, real processes). */
 const swc = [
   '@swc/jest',
   {
@@ -31,5 +31,7 @@ module.exports = {
     // the demo page and the README's snippet in chromium (skipped when /usr/bin/chromium is missing)
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.e2e-spec.ts'] },
     { ...common, displayName: 'sdk', testMatch: ['<rootDir>/test/sdk/**/*.e2e-spec.ts'] },
+    // fault injection against real processes and a Redis of each scenario's own; CHAOS_SCALE=ci|full
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'] },
   ],
 };

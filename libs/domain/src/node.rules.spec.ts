@@ -1,4 +1,4 @@
-import { heartbeatIntervalMs, liveNodes, nodeDeadAfterMs } from './node.rules';
+import { heartbeatIntervalMs, heartbeatOverdueMs, liveNodes, nodeDeadAfterMs } from './node.rules';
 import { NodeInfo } from './ports';
 
 const node = (nodeId: string, connections: number, heartbeatAtMs: number, address = `${nodeId}.test:8888`): NodeInfo => ({
@@ -22,6 +22,18 @@ describe('node rules', () => {
 
   it('so a stopped node is seen dead within two monitor periods', () => {
     for (const period of [100, 1000, 10_000]) expect(nodeDeadAfterMs(heartbeatIntervalMs(period))).toBeLessThanOrEqual(2 * period);
+  });
+
+  describe('heartbeatOverdueMs', () => {
+    it('is the age of the last heartbeat while Redis stayed reachable', () => {
+      expect(heartbeatOverdueMs(10_000, 7_000, 0, 2_000)).toBe(3_000);
+    });
+
+    it('does not count an outage against a node: only the time since Redis came back and the grace', () => {
+      // heartbeat at 1 s, Redis away until 9 s, grace 2 s: at 10 s the node is not overdue at all
+      expect(heartbeatOverdueMs(10_000, 1_000, 9_000, 2_000)).toBeLessThan(0);
+      expect(heartbeatOverdueMs(14_000, 1_000, 9_000, 2_000)).toBe(3_000);
+    });
   });
 
   describe('liveNodes', () => {

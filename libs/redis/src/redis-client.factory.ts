@@ -1,7 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { Cluster, Redis, RedisOptions } from 'ioredis';
 
 /** The ioredis client type Push uses: a single server or a cluster. */
 export type RedisClient = Redis | Cluster;
+
+/** Longest wait between two reconnect attempts: a connection is back at most this long after Redis is. */
+export const REDIS_RETRY_MAX_DELAY_MS = 2_000;
 
 /** Options shared by every connection: fail fast while Redis is away (the edge answers 503), reconnect forever. */
 export function connectionOptions(name: string): RedisOptions {
@@ -13,7 +17,7 @@ export function connectionOptions(name: string): RedisOptions {
     connectTimeout: 5_000,
     // concurrent requests share one socket write per event-loop tick instead of one syscall each
     enableAutoPipelining: true,
-    retryStrategy: (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+    retryStrategy: (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), REDIS_RETRY_MAX_DELAY_MS),
   };
 }
 
@@ -31,6 +35,26 @@ export async function createRedisClient(redisUrl: string, name: string, extra: R
           { redisOptions: options, enableOfflineQueue: false, lazyConnect: true },
         )
       : new Redis(urls[0] ?? 'redis://127.0.0.1:6379', options);
+  logOutagesOnce(client, name);
   await client.connect();
   return client;
+}
+
+/**
+ * ioredis emits 'error' at every failed reconnect attempt and, when nobody listens, prints each one as
+ * "Unhandled error event": every connection says it once when it goes down and once when it is back.
+ */
+function logOutagesOnce(client: RedisClient, name: string): void {
+  const logger = new Logger('Redis');
+  let down = false;
+  client.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn(`connection ${name} failed, reconnecting: ${err.message}`);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.log(`connection ${name} ready again`);
+  });
 }

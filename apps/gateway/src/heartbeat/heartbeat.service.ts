@@ -3,7 +3,8 @@ import { heartbeatIntervalMs } from '@push/domain';
 import type { NodeRegistry } from '@push/domain';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
-import { NODE_REGISTRY } from '@push/redis';
+import { NODE_REGISTRY, REDIS } from '@push/redis';
+import type { RedisClient } from '@push/redis';
 import { ConnectionService } from '../connection/connection.service';
 import { NODE_ID } from '../lifecycle/node-identity.module';
 
@@ -26,6 +27,7 @@ export class HeartbeatService implements OnModuleDestroy {
     @Inject(PUSH_CONFIG) private readonly config: PushConfig,
     @Inject(NODE_REGISTRY) private readonly registry: NodeRegistry,
     @Inject(NODE_ID) private readonly nodeId: string,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly connections: ConnectionService,
   ) {
     this.intervalMs = heartbeatIntervalMs(config.monitorPeriodMs);
@@ -36,12 +38,19 @@ export class HeartbeatService implements OnModuleDestroy {
     await this.registry.heartbeat(this.record());
     this.logger.log(`nodeId=${this.nodeId} registered address=${this.config.gatewayPublicAddress} heartbeatMs=${this.intervalMs}`);
     this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    // back in GET /nodes/ as soon as Redis is, not an interval later
+    this.redis.on('ready', this.onRedisReady);
   }
+
+  private readonly onRedisReady = (): void => {
+    if (this.timer !== null) void this.beat();
+  };
 
   /** Stops beating (drain); the caller deregisters. */
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.redis.off('ready', this.onRedisReady);
   }
 
   onModuleDestroy(): void {

@@ -33,6 +33,8 @@ export class MonitorJobsService implements OnApplicationBootstrap, OnApplication
   private queue: Queue | null = null;
   private worker: Worker | null = null;
   private readonly connections: RedisClient[] = [];
+  /** Set at the first queue/worker error of an outage, cleared by the next completed job. */
+  private failingSinceMs: number | null = null;
 
   constructor(
     @Inject(PUSH_CONFIG) private readonly config: PushConfig,
@@ -59,7 +61,7 @@ export class MonitorJobsService implements OnApplicationBootstrap, OnApplication
     const queueConnection = await this.connect('monitor-queue');
     const workerConnection = await this.connect('monitor-worker');
     this.queue = new Queue(HOUSEKEEPING_QUEUE, { connection: queueConnection, prefix });
-    this.queue.on('error', (err: Error) => this.logger.warn(`queue error: ${err.message}`));
+    this.queue.on('error', (err: Error) => this.onBullError('queue', err));
     const template = { opts: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } };
     await this.queue.upsertJobScheduler(JOB.probeNodes, { every: this.config.monitorPeriodMs }, { name: JOB.probeNodes, ...template });
     await this.queue.upsertJobScheduler(
@@ -73,7 +75,12 @@ export class MonitorJobsService implements OnApplicationBootstrap, OnApplication
       // one of each job at a time: a slow trim never delays a probe
       concurrency: Object.keys(this.handlers).length,
     });
-    this.worker.on('error', (err: Error) => this.logger.warn(`worker error: ${err.message}`));
+    this.worker.on('error', (err: Error) => this.onBullError('worker', err));
+    this.worker.on('completed', () => {
+      if (this.failingSinceMs === null) return;
+      this.logger.log(`jobs run again after ${Date.now() - this.failingSinceMs} ms of queue/worker errors`);
+      this.failingSinceMs = null;
+    });
     this.worker.on('failed', (job: Job | undefined, err: Error) => this.logger.warn(`job ${job?.name ?? '?'} failed: ${err.message}`));
     this.logger.log(`scheduled ${Object.values(JOB).join(', ')} every ${this.config.monitorPeriodMs} ms / ${trimRetentionEveryMs(this.config.monitorPeriodMs)} ms`);
   }
@@ -91,6 +98,13 @@ export class MonitorJobsService implements OnApplicationBootstrap, OnApplication
     });
     this.connections.push(client);
     return client;
+  }
+
+  /** BullMQ reports every failed reconnect attempt of each of its connections: said once per outage. */
+  private onBullError(source: 'queue' | 'worker', err: Error): void {
+    if (this.failingSinceMs !== null) return;
+    this.failingSinceMs = Date.now();
+    this.logger.warn(`${source} error (further ones are not logged until a job completes): ${err.message}`);
   }
 
   private async run(job: Job): Promise<unknown> {

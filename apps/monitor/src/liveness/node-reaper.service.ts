@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { heartbeatIntervalMs, nodeDeadAfterMs } from '@push/domain';
+import { heartbeatIntervalMs, heartbeatOverdueMs, nodeDeadAfterMs } from '@push/domain';
 import type { NodeInfo, NodeRegistry } from '@push/domain';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
 import { MonitorMetrics } from '@push/observability';
-import { KEY_SCHEMA, NODE_REGISTRY, REDIS } from '@push/redis';
+import { KEY_SCHEMA, NODE_REGISTRY, REDIS, REDIS_RETRY_MAX_DELAY_MS } from '@push/redis';
 import type { KeySchema, RedisClient } from '@push/redis';
 
 /** What one probe-nodes tick found. */
@@ -30,7 +30,7 @@ export function clientIdsNamed(clientList: string, name: string): string[] {
 
 /**
  * The reaper: probes every registered gateway node (GET /healthz within MONITOR_TIMEOUT_MS) and removes a
- * node that does not answer or whose heartbeat is older than nodeDeadAfterMs. Removing means its record
+ * node that does not answer or whose heartbeat is older than nodeDeadAfterMs (not counting a Redis outage). Removing means its record
  * (it leaves GET /nodes/) and its Redis connections, found by their CLIENT SETNAME: killing its
  * subscriber connection ends every channel subscription routed to it. Reaping twice is harmless; a node
  * that was only paused reconnects and registers again at its next heartbeat.
@@ -39,6 +39,8 @@ export function clientIdsNamed(clientList: string, name: string): string[] {
 export class NodeReaperService {
   private readonly logger = new Logger(NodeReaperService.name);
   private readonly deadAfterMs: number;
+  /** When this monitor's Redis connection last became ready again after losing it (0: never lost). */
+  private redisBackAtMs = 0;
 
   constructor(
     @Inject(PUSH_CONFIG) private readonly config: PushConfig,
@@ -48,6 +50,10 @@ export class NodeReaperService {
     private readonly metrics: MonitorMetrics,
   ) {
     this.deadAfterMs = nodeDeadAfterMs(heartbeatIntervalMs(config.monitorPeriodMs));
+    // the connection is ready before this runs, so every later 'ready' ends an outage
+    redis.on('ready', () => {
+      this.redisBackAtMs = Date.now();
+    });
   }
 
   /** One probe-nodes tick. */
@@ -76,7 +82,10 @@ export class NodeReaperService {
 
   /** Null when the node is alive, else why it is dead. */
   private async deathOf(node: NodeInfo, nowMs: number): Promise<string | null> {
-    if (nowMs - node.heartbeatAtMs > this.deadAfterMs) return `no heartbeat for ${nowMs - node.heartbeatAtMs} ms`;
+    // a Redis outage stops every heartbeat: a node is blamed only for those it could have sent
+    if (heartbeatOverdueMs(nowMs, node.heartbeatAtMs, this.redisBackAtMs, REDIS_RETRY_MAX_DELAY_MS) > this.deadAfterMs) {
+      return `no heartbeat for ${nowMs - node.heartbeatAtMs} ms`;
+    }
     if (node.address === '') return 'unreadable record';
     try {
       const res = await fetch(`http://${node.address}/healthz`, { signal: AbortSignal.timeout(this.config.monitorTimeoutMs) });
