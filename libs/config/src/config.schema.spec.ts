@@ -14,6 +14,7 @@ describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const expected: PushConfig = {
       redisUrl: 'redis://127.0.0.1:6379',
+      redisCommandTimeoutMs: 2000,
       keyPrefix: 'push:',
       apiPort: 5001,
       gatewayPort: 8888,
@@ -57,6 +58,7 @@ describe('loadConfig', () => {
   it('reads every variable', () => {
     const cfg = loadConfig({
       REDIS_URL: 'redis://redis.internal:6380/2',
+      REDIS_COMMAND_TIMEOUT_MS: '750',
       KEY_PREFIX: 'staging:',
       API_PORT: '6001',
       GATEWAY_PORT: '9888',
@@ -91,6 +93,7 @@ describe('loadConfig', () => {
     });
     expect(cfg).toEqual({
       redisUrl: 'redis://redis.internal:6380/2',
+      redisCommandTimeoutMs: 750,
       keyPrefix: 'staging:',
       apiPort: 6001,
       gatewayPort: 9888,

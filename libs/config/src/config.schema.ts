@@ -7,6 +7,8 @@
 export interface PushConfig {
   /** Redis URL, or a comma-separated list of cluster seed nodes. */
   readonly redisUrl: string;
+  /** How long a Redis command may take before it fails (a hung Redis answers 503 / 1013 instead of stalling); 0 = no limit. */
+  readonly redisCommandTimeoutMs: number;
   /** Prefix of every Redis key and channel; lets several deployments or test runs share one Redis. */
   readonly keyPrefix: string;
   /** Port of the HTTP API. */
@@ -129,6 +131,7 @@ const KIB = 1024;
 
 export const fields = {
   redisUrl: { env: 'REDIS_URL', doc: 'the Redis server (or comma-separated cluster seed nodes)', parse: str('redis://127.0.0.1:6379') },
+  redisCommandTimeoutMs: { env: 'REDIS_COMMAND_TIMEOUT_MS', doc: 'Redis command timeout (0: none)', parse: int(0, MINUTE_MS, 2_000) },
   keyPrefix: { env: 'KEY_PREFIX', doc: 'prefix of every Redis key and channel', parse: str('push:') },
   apiPort: { env: 'API_PORT', doc: 'HTTP API port', parse: int(0, 65535, 5001) },
   gatewayPort: { env: 'GATEWAY_PORT', doc: 'WebSocket gateway port', parse: int(0, 65535, 8888) },

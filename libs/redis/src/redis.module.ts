@@ -47,7 +47,9 @@ class RedisLifecycle implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [PUSH_CONFIG, { token: REDIS_CONNECTION_NAME, optional: true }],
-      useFactory: (c: PushConfig, name?: string) => createRedisClient(c.redisUrl, name ?? 'push'),
+      // a hung (not dead) Redis fails commands after the timeout, so the edge answers 503 / 1013 instead of stalling
+      useFactory: (c: PushConfig, name?: string) =>
+        createRedisClient(c.redisUrl, name ?? 'push', c.redisCommandTimeoutMs > 0 ? { commandTimeout: c.redisCommandTimeoutMs } : {}),
     },
     { provide: CLIENT_STORE, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisClientStore(r, k) },
     {
