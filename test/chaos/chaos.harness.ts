@@ -195,6 +195,12 @@ export class ChaosStack {
       MONITOR_TIMEOUT_MS: '500',
       WS_PING_INTERVAL_MS: String(WS_PING_INTERVAL_MS),
       LOG_LEVEL: 'log',
+      // the load comes from one address and floods single push URLs on purpose (backlog, slow consumer,
+      // a 2,000-socket storm onto one node): limits are tested in test/e2e/limits.e2e-spec.ts, not here
+      PUBLISH_BURST_PER_PUSH_URL: '0',
+      PUBLISH_BURST_PER_IP: '0',
+      FAILED_ATTEMPTS_PER_IP: '0',
+      MAX_SOCKETS_PER_IP: '0',
       ...options.env,
     };
     try {
