@@ -11,6 +11,7 @@ import {
   Replay,
   ReplayedMessage,
   rateLimited,
+  SEQ_PER_MS,
   Since,
   StoredMessage,
 } from '@push/domain';
@@ -175,7 +176,14 @@ export class RedisMessageStore implements MessageStore {
       recovered = known && compareKeys(since.key, ids.lastGenerated) <= 0 && !removedFrom(after, ids);
     } else {
       const startKey = keyOrZero(keyFromMicros(since.micros));
-      const future = since.micros > this.nowMs() * 1000;
+      // a time the queue has reached (its newest stamp) is not the future, nor is any microsecond of the
+      // current millisecond: Date.now() has no finer grain, and a since taken from a message just stored
+      // (Redis stamps it in microseconds) would otherwise look future within the same millisecond
+      const reachedMicros = Math.max(
+        (this.nowMs() + 1) * SEQ_PER_MS - 1,
+        ids.lastGenerated.ms * SEQ_PER_MS + Math.min(ids.lastGenerated.seq, SEQ_PER_MS - 1),
+      );
+      const future = since.micros > reachedMicros;
       recovered = !removedFrom(startKey, ids) && !future;
     }
     return { messages: entries.map(this.toReplayed), recovered };

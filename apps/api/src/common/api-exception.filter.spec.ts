@@ -75,6 +75,9 @@ describe('isRedisUnavailable', () => {
     expect(isRedisUnavailable(maxRetries)).toBe(true);
     expect(isRedisUnavailable(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(true);
     expect(isRedisUnavailable(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(true);
+    // seen under chaos: an auto-pipelined EVALSHA in flight when Redis was killed
+    expect(isRedisUnavailable(Object.assign(new Error('Command aborted due to connection close'), { name: 'AbortError' }))).toBe(true);
+    expect(isRedisUnavailable(new Error('Command timed out'))).toBe(true);
     expect(isRedisUnavailable(new Error('ERR wrong number of arguments'))).toBe(false);
     expect(isRedisUnavailable('Connection is closed.')).toBe(false);
   });

@@ -4,6 +4,8 @@ import { REDIS } from '@push/redis';
 
 const UNAVAILABLE_MESSAGES = [
   'Connection is closed',
+  // a pipelined command in flight when the connection dropped (it may or may not have run: not acknowledged)
+  'Command aborted due to connection close',
   "Stream isn't writeable",
   'enableOfflineQueue',
   'Reached the max retries per request limit',
