@@ -3,6 +3,7 @@ export * from './hot-metrics';
 export * from './push-metrics';
 export * from './json-logger';
 export * from './readiness';
+export * from './probes.controller';
 export * from './redis-rtt.probe';
 export * from './metrics.controller';
 export * from './observability.module';

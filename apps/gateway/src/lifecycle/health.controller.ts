@@ -1,30 +1,20 @@
-import { Controller, Get, Header, ServiceUnavailableException } from '@nestjs/common';
-import { PushHealthIndicators, ReadinessCheck } from '@push/observability';
+import { Controller } from '@nestjs/common';
+import type { HealthIndicatorFunction } from '@nestjs/terminus';
+import { ProbesController, PushHealthIndicators, ReadinessCheck } from '@push/observability';
 import { DrainService } from './drain.service';
 
-/** GET /healthz (the process answers) and GET /readyz (terminus: not draining, and Redis answers). */
+/** GET /healthz and GET /readyz (terminus: not draining, and Redis answers). */
 @Controller()
-export class HealthController {
+export class HealthController extends ProbesController {
   constructor(
-    private readonly indicators: PushHealthIndicators,
-    private readonly readiness: ReadinessCheck,
+    indicators: PushHealthIndicators,
+    readiness: ReadinessCheck,
     private readonly drain: DrainService,
-  ) {}
-
-  @Get('healthz')
-  @Header('cache-control', 'no-store')
-  healthz(): { status: 'ok' } {
-    return { status: 'ok' };
+  ) {
+    super(indicators, readiness);
   }
 
-  @Get('readyz')
-  @Header('cache-control', 'no-store')
-  async readyz(): Promise<{ status: 'ready' }> {
-    const verdict = await this.readiness.run([
-      () => this.indicators.condition('draining', this.drain.accepting, 'node is draining'),
-      () => this.indicators.redisAnswers(),
-    ]);
-    if (!verdict.ready) throw new ServiceUnavailableException(`not ready: ${verdict.reason}`);
-    return { status: 'ready' };
+  protected conditions(): HealthIndicatorFunction[] {
+    return [() => this.indicators.condition('draining', this.drain.accepting, 'node is draining')];
   }
 }
