@@ -8,16 +8,12 @@
  *
  * Scale: CHAOS_SCALE=ci (the default, what `npm test` runs) or CHAOS_SCALE=full (`npm run test:chaos`).
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeySchema } from '@push/redis';
-import { AppProcess, freePort, REPO_ROOT, startApp, uniquePrefix, waitFor } from '@push/testing';
-import { Redis } from 'ioredis';
+import { AppProcess, REPO_ROOT, startApp, TestRedisServer, uniquePrefix, waitFor } from '@push/testing';
 import WebSocket from 'ws';
 import { ApiClient, compareKeys, ControlFrame, WireMessage } from '../e2e/realtime.support';
 
@@ -57,98 +53,6 @@ const running = new Set<{ halt(): void }>();
 // ---------------------------------------------------------------------------------------------------
 // Redis
 
-/** One inline PING over a plain socket: the reply line, or why there was none. */
-export function pingRedis(port: number, timeoutMs = 1_000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let reply = '';
-    const done = (answer: string): void => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.setTimeout(timeoutMs, () => done('timeout'));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.trim());
-    });
-    socket.on('error', (err) => done(err.message));
-  });
-}
-
-/**
- * A redis-server of one scenario on a free port. A persistent one writes an append-only file with
- * `appendfsync always` in its temp dir, so after `kill -9` and start() it has every acknowledged write;
- * the others keep nothing on disk.
- */
-export class ChaosRedis {
-  private child: ChildProcess | null = null;
-
-  private constructor(
-    readonly port: number,
-    readonly dir: string,
-    readonly persistent: boolean,
-  ) {}
-
-  /** Starts a new server in a new temp dir. */
-  static async start(persistent: boolean): Promise<ChaosRedis> {
-    const redis = new ChaosRedis(await freePort(), mkdtempSync(join(tmpdir(), 'push-chaos-redis-')), persistent);
-    await redis.start();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** PID of the running server, or -1. */
-  get pid(): number {
-    return this.child?.pid ?? -1;
-  }
-
-  /** (Re)starts the server on its port and AOF; resolves when it answers PONG (the AOF is loaded). */
-  async start(): Promise<void> {
-    if (this.child !== null) throw new Error('redis-server is already running');
-    const persistence = this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir];
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
-    this.child = child;
-    child.once('exit', () => {
-      if (this.child === child) this.child = null;
-    });
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-        return (await pingRedis(this.port)) === '+PONG';
-      },
-      15_000,
-      `redis-server on port ${this.port}`,
-    );
-  }
-
-  /** `kill -9` of the server (by its PID); resolves once it has exited. */
-  async kill9(): Promise<void> {
-    const child = this.child;
-    if (child === null || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  /** Kills the server and deletes its dir. */
-  async destroy(): Promise<void> {
-    await this.kill9();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  /** A connection of the test itself (the caller disconnects it). */
-  async admin(): Promise<Redis> {
-    const redis = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await redis.connect();
-    return redis;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The stack
 
@@ -164,7 +68,7 @@ export interface StackOptions {
   readonly persistentRedis?: boolean;
 }
 
-/** api + gateways + monitor on a ChaosRedis, each a real process started from dist/. */
+/** api + gateways + monitor on a TestRedisServer, each a real process started from dist/. */
 export class ChaosStack {
   /** Processes the scenario stopped on purpose: their exit is not a crash. */
   private readonly stoppedOnPurpose = new Set<AppProcess>();
@@ -173,7 +77,7 @@ export class ChaosStack {
 
   private constructor(
     readonly name: string,
-    readonly redis: ChaosRedis,
+    readonly redis: TestRedisServer,
     readonly env: Record<string, string>,
     readonly keys: KeySchema,
     readonly api: AppProcess,
@@ -185,7 +89,7 @@ export class ChaosStack {
 
   static async start(options: StackOptions): Promise<ChaosStack> {
     runnerLag.reset();
-    const redis = await ChaosRedis.start(options.persistentRedis ?? false);
+    const redis = await TestRedisServer.start(options.persistentRedis ?? false);
     const prefix = uniquePrefix(`chaos-${options.name}`);
     const env: Record<string, string> = {
       KEY_PREFIX: prefix,

@@ -3,72 +3,9 @@
  * under a running api, which must answer 503 with Retry-After at once (no 500, no hang), report not
  * ready, stay alive, log the outage once, and recover by itself when Redis is back.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AppProcess, freePort, startApp, uniquePrefix, waitFor } from '@push/testing';
+import { AppProcess, startApp, TestRedisServer, uniquePrefix, waitFor } from '@push/testing';
 
 jest.setTimeout(60_000);
-
-/** One inline PING over a plain socket (an ioredis probe leaves a connect timer behind when refused). */
-function ping(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let reply = '';
-    const done = (answer: string): void => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.setTimeout(1_000, () => done('timeout'));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.trim());
-    });
-    socket.on('error', (err) => done(err.message));
-  });
-}
-
-/** A throwaway redis-server on a free port, without persistence. */
-class OwnRedis {
-  private child: ChildProcess | null = null;
-
-  constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
-      stdio: 'ignore',
-    });
-    this.child = child;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-        return (await ping(this.port)) === '+PONG';
-      },
-      10_000,
-      `redis-server on port ${this.port}`,
-    );
-  }
-
-  /** Stops the server this object started (by its PID) and waits for it to exit. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (child === null || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
 
 interface Answer {
   status: number;
@@ -78,8 +15,7 @@ interface Answer {
 }
 
 const prefix = uniquePrefix('api-outage-e2e');
-const dir = mkdtempSync(join(tmpdir(), 'push-api-outage-'));
-let redis: OwnRedis;
+let redis: TestRedisServer;
 let api: AppProcess | undefined;
 
 async function call(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
@@ -94,15 +30,13 @@ function count(text: string, needle: string): number {
 }
 
 beforeAll(async () => {
-  redis = new OwnRedis(await freePort(), dir);
-  await redis.start();
+  redis = await TestRedisServer.start(false);
   api = await startApp('api', { env: { REDIS_URL: redis.url, KEY_PREFIX: prefix, LOG_LEVEL: 'log' } });
 });
 
 afterAll(async () => {
   await api?.stop();
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await redis?.destroy();
 });
 
 it('answers 503 with Retry-After while Redis is away, logs it once, and recovers', async () => {
@@ -114,7 +48,7 @@ it('answers 503 with Retry-After while Redis is away, logs it once, and recovers
   const pushPath = new URL(pushUrl.queue).pathname;
   expect((await call('POST', pushPath, { 'content-type': 'application/json' }, JSON.stringify({ title: 'before' }))).status).toBe(200);
 
-  await redis.stop();
+  await redis.kill9();
   const during = [
     await call('POST', '/token/'),
     await call('POST', pushPath, { 'content-type': 'application/json' }, JSON.stringify({ title: 'during' })),
@@ -141,7 +75,7 @@ it('answers 503 with Retry-After while Redis is away, logs it once, and recovers
   await waitFor(() => api!.logs.includes('redis is reachable again'), 5_000, 'the recovery log line');
 
   // a second outage is a new one: logged again, once
-  await redis.stop();
+  await redis.kill9();
   expect((await call('POST', '/token/')).status).toBe(503);
   expect((await call('POST', '/token/')).status).toBe(503);
   expect(count(api!.logs, 'redis is unavailable')).toBe(2);
