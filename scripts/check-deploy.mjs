@@ -34,6 +34,9 @@ async function timed(name, fn) {
 function appFacts() {
   const facts = {};
   const ports = { api: 5001, gateway: 8888, monitor: 5003 };
+  const getPaths = (text) => [...text.matchAll(/@Get\('([a-z]+)'\)/g)].map((m) => `/${m[1]}`);
+  // the gateway's and the monitor's health controllers extend the shared one, which holds the routes
+  const probePaths = getPaths(readFileSync(join(root, 'libs', 'observability', 'src', 'probes.controller.ts'), 'utf8'));
   for (const [app, port] of Object.entries(ports)) {
     const paths = new Set();
     const walk = (dir) => {
@@ -41,7 +44,9 @@ function appFacts() {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
         else if (entry.name.endsWith('.controller.ts')) {
-          for (const m of readFileSync(path, 'utf8').matchAll(/@Get\('([a-z]+)'\)/g)) paths.add(`/${m[1]}`);
+          const text = readFileSync(path, 'utf8');
+          for (const served of getPaths(text)) paths.add(served);
+          if (/extends ProbesController\b/.test(text)) for (const served of probePaths) paths.add(served);
         }
       }
     };
