@@ -1,9 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { isUserQueueId } from '@push/domain';
 import type { RateLimitedError } from '@push/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorJson } from '../common/http-edge';
 import { HTTP_STATUS_OF } from '../common/error-status.table';
+import { isPublishRequest } from '../publish/publish.route';
 import { AddressLimits } from './address-limits.service';
 
 /** Answers that count as a failed attempt: an unknown or invalid token, an unknown or revoked push URL (or any unknown path). */
@@ -11,15 +11,6 @@ const FAILED_ATTEMPT_STATUSES: ReadonlySet<number> = new Set([401, 404]);
 
 /** Probes are answered whatever the address did, so a locked-out balancer address cannot take a node out of service. */
 const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
-
-const QUEUE_ID_RE = /^\/queue\/([^/?#]+)\/?(?:[?#]|$)/;
-
-/** True for a publish: `POST /queue/<push URL id>/` (a user queue id there is a read marker instead). */
-export function isPublishRequest(method: string, url: string): boolean {
-  if (method !== 'POST') return false;
-  const id = QUEUE_ID_RE.exec(url)?.[1];
-  return id !== undefined && !isUserQueueId(id);
-}
 
 function pathOf(url: string): string {
   const end = url.search(/[?#]/);

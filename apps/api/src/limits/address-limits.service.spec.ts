@@ -1,7 +1,7 @@
 import { loadConfig } from '@push/config';
 import { ManualClock } from '@push/testing';
 import { ADDRESS_LIMIT_MESSAGES, AddressLimits } from './address-limits.service';
-import { isPublishRequest } from './address-limits.hooks';
+import { isPublishRequest } from '../publish/publish.route';
 
 function setup(env: Record<string, string>) {
   const clock = new ManualClock();

@@ -17,6 +17,19 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** Path of the publish route, as Fastify spells it (trailing slash optional: the router ignores it). */
 export const PUBLISH_ROUTE_PATH = '/queue/:id';
 
+const QUEUE_ID_RE = /^\/queue\/([^/?#]+)\/?(?:[?#]|$)/;
+
+/**
+ * True for a publish: `POST /queue/<push URL id>/` (a user queue id there is a read marker instead).
+ * From the URL, so that hooks running before the route (the address limits) and after Fastify's own
+ * refusals (the publish metrics) tell publishes apart alike.
+ */
+export function isPublishRequest(method: string, url: string): boolean {
+  if (method !== 'POST') return false;
+  const id = QUEUE_ID_RE.exec(url)?.[1];
+  return id !== undefined && !isUserQueueId(id);
+}
+
 /**
  * `POST /queue/<id>/`, one route for two things told apart by the id's shape: a user queue id (32 hex)
  * takes read markers from its own token; any other id is a push URL to publish through. Either way the
