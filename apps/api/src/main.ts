@@ -15,17 +15,23 @@ import { registerAddressLimits } from './limits/address-limits.hooks';
 import { trustProxyOption } from './limits/trust-proxy';
 import { serveOpenApi } from './common/openapi';
 import { countPublishes } from './publish/publish-metrics.hook';
+import { PublishLane } from './publish/publish.lane';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
+  let lane: PublishLane | null = null;
   const adapter = new FastifyAdapter({
     ...FASTIFY_REQUEST_IDS,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: MAX_BODY_BYTES,
     // request.ip: the socket address, or the X-Forwarded-For entry of the TRUST_PROXY-th proxy
     trustProxy: trustProxyOption(config.trustProxy),
-    // headers, request and keep-alive timeouts, so slow clients are cut off (Fastify's defaults have none)
-    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(httpServerOptions(config), handler),
+    // headers, request and keep-alive timeouts, so slow clients are cut off (Fastify's defaults have none);
+    // the publish lane answers plain JSON publishes before Fastify (publish.lane.ts), the rest goes on
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer(httpServerOptions(config), (req, res) => {
+        if (lane === null || !lane.take(req, res)) handler(req, res);
+      }),
     // malformed HTTP and undecodable URLs are refused before Nest: in the one error shape too
     clientErrorHandler,
     frameworkErrors,
@@ -38,6 +44,7 @@ async function bootstrap(): Promise<void> {
   await registerBodyParsers(app);
   await registerDemo(app);
   countPublishes(app, app.get(ApiMetrics));
+  lane = app.get(PublishLane);
   serveOpenApi(app);
   app.enableShutdownHooks();
   await app.listen(config.apiPort, config.host);

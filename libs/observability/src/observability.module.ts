@@ -6,7 +6,7 @@ import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
 import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loggerParams, requestLogger } from './json-logger';
+import { AnsweredRequest, loggerParams, requestLogger } from './json-logger';
 import { MetricsController } from './metrics.controller';
 import { ApiMetrics, GatewayMetrics, MonitorMetrics, RedisMetrics } from './push-metrics';
 import { PushHealthIndicators, ReadinessCheck } from './readiness';
@@ -70,6 +70,11 @@ export class ObservabilityModule {
   }
 }
 
+/** The request line writer of this process's logger (for requests answered outside Fastify: the publish lane). */
+export function appRequestLogger(): (req: AnsweredRequest, statusCode: number, elapsedMs: number) => void {
+  return requestLogger(PinoLogger.root);
+}
+
 /**
  * Makes Nest (and every `new Logger(...)` of @nestjs/common) log through pino, writes one line per
  * answered request at the level its status calls for (json-logger.ts), and answers each request's id
@@ -78,7 +83,7 @@ export class ObservabilityModule {
 export function useJsonLogger(app: NestFastifyApplication): void {
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  const logRequest = requestLogger(PinoLogger.root);
+  const logRequest = appRequestLogger();
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);

@@ -2,11 +2,39 @@ import fastifyFormbody from '@fastify/formbody';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { invalid } from '@push/domain';
 import { parse as parseQueryString } from 'node:querystring';
+import secureJson from 'secure-json-parse';
 import { errorJson } from './http-edge';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './http-limits';
 
 /** Strict UTF-8: a JSON body with bytes that are not UTF-8 is refused rather than stored with U+FFFD in it. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `__proto__` and `constructor.prototype` keys are refused (a 400), never copied onto an object. */
+const STRICT_JSON = { protoAction: 'error', constructorAction: 'error' } as const;
+
+/**
+ * A JSON request body as every route reads it: strict UTF-8, no prototype keys, a JSON object no more
+ * than MAX_JSON_DEPTH levels deep; undefined when blank (no body). Throws invalid('body', ...) otherwise.
+ * Used by Fastify's parser and by the publish lane (publish.lane.ts) alike.
+ */
+export function parseJsonBody(body: Buffer | string): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : UTF8.decode(body);
+  } catch {
+    throw invalid('body', 'is not valid UTF-8');
+  }
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = secureJson.parse(text, undefined, STRICT_JSON);
+  } catch {
+    throw invalid('body', 'is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('body', 'must be a JSON object');
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw invalid('body', `must not nest objects or arrays more than ${MAX_JSON_DEPTH} levels deep`);
+  return value as Record<string, unknown>;
+}
 
 /** True when a request carries a body (a length above zero, or chunks). */
 function hasBody(headers: { readonly 'content-length'?: string; readonly 'transfer-encoding'?: string }): boolean {
@@ -41,25 +69,15 @@ export async function registerBodyParsers(app: NestFastifyApplication): Promise<
       .send(errorJson(415, 'content-encoding is not supported: send the body uncompressed'));
   });
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
-  const strictJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    let text: string;
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    let value: Record<string, unknown> | undefined;
     try {
-      text = typeof body === 'string' ? body : UTF8.decode(body);
-    } catch {
-      done(invalid('body', 'is not valid UTF-8'), undefined);
+      value = parseJsonBody(body);
+    } catch (err: unknown) {
+      done(err as Error, undefined);
       return;
     }
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    void strictJson(req, text, (err: Error | null, value?: unknown) => {
-      if (err) done(invalid('body', 'is not valid JSON'), undefined);
-      else if (typeof value !== 'object' || value === null || Array.isArray(value)) done(invalid('body', 'must be a JSON object'), undefined);
-      else if (nestsDeeperThan(value, MAX_JSON_DEPTH)) done(invalid('body', `must not nest objects or arrays more than ${MAX_JSON_DEPTH} levels deep`), undefined);
-      else done(null, value);
-    });
+    done(null, value);
   });
   await app.register(fastifyFormbody, {
     // node's parser gives an object without a prototype; "__proto__" is dropped as JSON bodies refuse it

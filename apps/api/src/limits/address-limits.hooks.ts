@@ -7,7 +7,7 @@ import { isPublishRequest } from '../publish/publish.route';
 import { AddressLimits } from './address-limits.service';
 
 /** Answers that count as a failed attempt: an unknown or invalid token, an unknown or revoked push URL (or any unknown path). */
-const FAILED_ATTEMPT_STATUSES: ReadonlySet<number> = new Set([401, 404]);
+export const FAILED_ATTEMPT_STATUSES: ReadonlySet<number> = new Set([401, 404]);
 
 /** Probes are answered whatever the address did, so a locked-out balancer address cannot take a node out of service. */
 const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
