@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fork, execFileSync } from 'node:child_process';
+import { fork, execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import * as http from './lib/http.mjs';
@@ -45,6 +45,8 @@ const USAGE = `usage: npm run bench -- [options]     (after npm run build)
   --idle-pre-settle S   seconds after the idle gateway started before its baseline RSS (default 10)
   --idle-hold S         seconds to hold the idle sockets before the second RSS sample (default 5)
   --connect-concurrency C   connection attempts in flight per loader (default 128)
+  --publish-client C    publish-only load generator: wrk (C, a few µs per request), node (the bench's
+                        own undici publisher) or auto = wrk when it is on PATH (default auto)
   --app-env K=V,K=V     extra environment for the apps (e.g. MONITOR_PERIOD_MS=2000)
   --node-args "..."     extra node arguments for the apps (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
   --check               exit with 4 when anything was lost, duplicated, misrouted or refused, a socket
@@ -85,6 +87,7 @@ const opts = {
   nodeArgs: '',
   out: path.join(REPO_ROOT, 'bench', 'results', ...(quick ? ['tmp'] : [])),
   seed: 12345,
+  publishClient: 'auto',
   ...raw,
 };
 const known = new Set([...Object.keys(opts), 'quick', 'stopOnFail', 'fake', 'keepLogs', 'check', 'help']);
@@ -94,6 +97,7 @@ for (const k of ['users', 'idleUsers', 'loaders', 'idleLoaders', 'connectConcurr
 }
 for (const k of ['seconds', 'publishSeconds', 'drain', 'idlePreSettle', 'idleHold', 'warmupSeconds']) opts[k] = toNumber(opts[k], k, { min: 0 });
 opts.inflight = toNumber(opts.inflight, 'inflight', { min: 1, integer: true });
+if (!['auto', 'wrk', 'node'].includes(opts.publishClient)) throw new Error(`--publish-client must be auto, wrk or node, got "${opts.publishClient}"`);
 opts.stopOnFail = toBool(raw.stopOnFail);
 opts.fake = toBool(raw.fake);
 opts.keepLogs = toBool(raw.keepLogs);
@@ -475,7 +479,82 @@ function stepLine(s) {
     `${s.sustained ? 'SUSTAINED' : 'not sustained'}`;
 }
 
+/** wrk's path, or null when it is not installed. */
+function wrkPath() {
+  try {
+    return execFileSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+// wrk as the publish-only client: same workload (random users, the same body shape, one request per
+// connection at a time, opts.inflight connections), for a fraction of the node publisher's CPU, which on
+// two cores otherwise takes the api's share (the node publisher capped this step near 6,300/s).
+function wrkScript(users, dir) {
+  const paths = path.join(dir, 'push-paths.txt');
+  fs.writeFileSync(paths, users.map((u) => u.push.path).join('\n') + '\n');
+  const script = path.join(dir, 'publish.lua');
+  fs.writeFileSync(script, `
+local paths = {}
+for line in io.lines("${paths}") do paths[#paths + 1] = line end
+local headers = { ["Content-Type"] = "application/json" }
+local n = 0
+request = function()
+  n = n + 1
+  local u = math.random(#paths)
+  return wrk.format("POST", paths[u], headers, '{"title":"bench","body":"800 ' .. n .. ' ' .. (u - 1) .. ' 0"}')
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %d %.1f %.1f\\n", summary.requests, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout, summary.duration,
+    0, latency:percentile(50), latency:percentile(99)))
+end
+`);
+  return script;
+}
+
+async function publishOnlyWrk(wrk, users) {
+  const groups = cpuGroups();
+  const cpu0 = proc.cpuSample(groups);
+  const children0 = proc.exitedChildrenCpuSeconds();
+  const m0 = proc.machineCpu();
+  const script = wrkScript(users, logDir);
+  const origin = `http://${users[0].push.hostname}:${users[0].push.port}`;
+  const out = await new Promise((resolve, reject) => {
+    execFile(wrk, ['-t1', `-c${opts.inflight}`, `-d${opts.publishSeconds}s`, '--timeout', '10s', '-s', script, origin], { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+  const m = /RESULT (\d+) (\d+) (\d+) (\d+) (\d+) \d+ ([\d.]+) ([\d.]+)/.exec(out);
+  if (!m) throw new Error(`wrk printed no result:\n${out}`);
+  const [requests, non2xx, socketErrors, timeouts, durationUs] = m.slice(1, 6).map(Number);
+  const seconds = durationUs / 1e6;
+  const ok = requests - non2xx;
+  const result = {
+    client: 'wrk',
+    seconds: round(seconds, 2),
+    inflight: opts.inflight,
+    requests,
+    ok,
+    errors: non2xx + socketErrors + timeouts,
+    errorSamples: non2xx ? { non2xx } : {},
+    requestsPerSec: round(ok / seconds, 0),
+    rttMs: { samples: requests, p50: round(Number(m[6]) / 1000, 3), p99: round(Number(m[7]) / 1000, 3) },
+    cpuPct: proc.cpuPercent(cpu0, proc.cpuSample(groups), seconds),
+  };
+  // wrk ran as a child of this process: its CPU counts as the load generator's
+  result.cpuPct.loadgen = round((result.cpuPct.loadgen ?? 0) + ((proc.exitedChildrenCpuSeconds() - children0) / seconds) * 100, 1);
+  const m1 = proc.machineCpu();
+  result.machineCpuPct = proc.machinePercent(m0, m1, NCPU);
+  result.stealCpuPct = proc.stealPercent(m0, m1, NCPU);
+  const listed = Object.values(result.cpuPct).reduce((a, b) => a + b, 0);
+  result.otherCpuPct = result.machineCpuPct == null ? null : round(result.machineCpuPct - listed, 1);
+  return result;
+}
+
 async function publishOnly(users, count) {
+  const wrk = opts.publishClient === 'node' ? null : wrkPath();
+  if (opts.publishClient === 'wrk' && wrk === null) throw new Error('--publish-client wrk: wrk is not installed (apt-get install -y wrk)');
+  if (wrk !== null) return publishOnlyWrk(wrk, users);
   const groups = cpuGroups();
   const cpu0 = proc.cpuSample(groups);
   const m0 = proc.machineCpu();
@@ -490,6 +569,7 @@ async function publishOnly(users, count) {
   });
   const seconds = (r.endUs - r.startUs) / 1e6;
   const out = {
+    client: 'node',
     seconds: round(seconds, 2),
     inflight: opts.inflight,
     requests: r.sent,

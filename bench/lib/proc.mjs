@@ -23,6 +23,13 @@ export function cpuSeconds(pid) {
   }
 }
 
+// CPU seconds of this process's children that have exited and been waited for (cutime + cstime).
+export function exitedChildrenCpuSeconds() {
+  const s = fs.readFileSync('/proc/self/stat', 'utf8');
+  const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[13]) + Number(rest[14])) / CLK_TCK;
+}
+
 // VmRSS of one process in bytes (0 when it is gone).
 export function rssBytes(pid) {
   try {

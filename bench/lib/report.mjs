@@ -47,8 +47,8 @@ export function renderMarkdown(r, name) {
     const p = r.publishOnly;
     const names = Object.keys(p.cpuPct);
     out.push('## Publish only (one api process, no sockets; closed loop)', '');
-    out.push(table(['in flight', 'seconds', 'requests/s', 'errors', 'rtt p50 ms', 'rtt p99 ms', ...names.map((n) => `CPU % ${n}`), 'CPU % machine', 'CPU % other'], [[
-      p.inflight, fmt(p.seconds, 1), `**${int(p.requestsPerSec)}**`, int(p.errors), fmt(p.rttMs.p50), fmt(p.rttMs.p99),
+    out.push(table(['client', 'in flight', 'seconds', 'requests/s', 'errors', 'rtt p50 ms', 'rtt p99 ms', ...names.map((n) => `CPU % ${n}`), 'CPU % machine', 'CPU % other'], [[
+      p.client ?? 'node', p.inflight, fmt(p.seconds, 1), `**${int(p.requestsPerSec)}**`, int(p.errors), fmt(p.rttMs.p50), fmt(p.rttMs.p99),
       ...names.map((n) => dash(p.cpuPct[n])), dash(p.machineCpuPct), dash(p.otherCpuPct),
     ]]), '');
   }

@@ -122,6 +122,19 @@ describe('PushUrlCodec cache', () => {
     expect(codec.open(b)).toBe('b'.repeat(32));
     expect(codec.open(`${a.slice(0, -2)}AA`)).toBeNull();
   });
+
+  it('keeps an id in use while others come and go', () => {
+    const codec = new PushUrlCodec('x'.repeat(32), 4);
+    const hot = codec.seal('a'.repeat(32));
+    codec.open(hot);
+    const opened = (codec as unknown as { opened: Map<string, unknown> }).opened;
+    for (let i = 0; i < 50; i++) {
+      codec.open(codec.seal(i.toString(16).padStart(32, '0')));
+      codec.open(hot);
+      expect(opened.has(hot)).toBe(true);
+      expect(opened.size).toBeLessThanOrEqual(4);
+    }
+  });
 });
 
 describe('PushUrlCodec secrets at rest', () => {

@@ -62,6 +62,8 @@ export interface PushUrlSecrets {
 /** What the codec remembers of an authentic push URL id. */
 interface OpenedId {
   readonly userQueueId: string;
+  /** The cache's insertion count when this entry was last (re)inserted. */
+  insertedAt: number;
   digest?: string;
   /** The last push URL sealed for this id, and its sealing. */
   url?: string;
@@ -83,6 +85,8 @@ export class PushUrlCodec implements PushUrlSecrets {
    * digest and sealed push URL of the publish path are kept in the same entry. */
   private readonly opened = new Map<string, OpenedId>();
   private readonly openedTexts = new Map<string, string>();
+  /** Insertions into `opened` so far: an entry's age in insertions tells whether a hit must refresh it. */
+  private insertions = 0;
 
   /**
    * @param secret at least 32 characters; the AES key is its SHA-256.
@@ -155,23 +159,34 @@ export class PushUrlCodec implements PushUrlSecrets {
     return sealed;
   }
 
-  /** The cache entry of an authentic id (moved to most recently used), or null for a forged one. */
+  /**
+   * The cache entry of an authentic id, or null for a forged one. A hit moves the entry to the most
+   * recently used end only once it has drifted into the older half (a delete and an insert on every
+   * publish cost more than the look-up itself), so an id in use is never among those evicted first.
+   */
   private entry(pushUrlId: string): OpenedId | null {
     const cached = this.opened.get(pushUrlId);
     if (cached !== undefined) {
-      this.opened.delete(pushUrlId);
-      this.opened.set(pushUrlId, cached);
+      if (this.insertions - cached.insertedAt > this.cacheSize / 2) {
+        this.opened.delete(pushUrlId);
+        this.remember(pushUrlId, cached);
+      }
       return cached;
     }
     const userQueueId = this.decrypt(pushUrlId);
     if (userQueueId === null) return null;
-    const entry: OpenedId = { userQueueId };
+    const entry: OpenedId = { userQueueId, insertedAt: 0 };
     // only authentic ids are remembered, so forged ids cannot evict real ones by the thousand for free
     if (this.cacheSize > 0) {
       if (this.opened.size >= this.cacheSize) this.opened.delete(this.opened.keys().next().value as string);
-      this.opened.set(pushUrlId, entry);
+      this.remember(pushUrlId, entry);
     }
     return entry;
+  }
+
+  private remember(pushUrlId: string, entry: OpenedId): void {
+    entry.insertedAt = ++this.insertions;
+    this.opened.set(pushUrlId, entry);
   }
 
   private decrypt(pushUrlId: string): string | null {

@@ -119,6 +119,11 @@ function rulesOf(dto: ClassConstructor<object>): readonly FieldRules[] | null {
   return rules;
 }
 
+function conditionsHold(field: FieldRules, instance: object, value: unknown): boolean {
+  for (const applies of field.conditions) if (!applies(instance, value)) return false;
+  return true;
+}
+
 /**
  * True when every class-validator constraint of the DTO holds for this instance, checked with the
  * constraints' own validate functions but without class-validator's per-call bookkeeping (it groups
@@ -132,7 +137,7 @@ export function acceptsFlat(dto: ClassConstructor<object>, instance: object): bo
   const fields = instance as Record<string, unknown>;
   for (const field of rules) {
     const value = fields[field.property];
-    if (!field.conditions.every((applies) => applies(instance, value))) continue;
+    if (!conditionsHold(field, instance, value)) continue;
     for (const check of field.checks) {
       const args = check.args as { object: object; value: unknown };
       args.object = instance;
