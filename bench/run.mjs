@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import * as http from './lib/http.mjs';
 import * as proc from './lib/proc.mjs';
 import { openLoop, closedLoop } from './lib/publisher.mjs';
+import { capCpu, throttling } from './lib/cpu-quota.mjs';
 import { renderMarkdown, renderSvg, loadPreviousRuns } from './lib/report.mjs';
 import { REPO_ROOT, checkBuild, freePort, killAllSync, startApp, startRedis, startStack, stopAll, waitHealthy } from './lib/stack.mjs';
 import {
@@ -47,6 +48,10 @@ const USAGE = `usage: npm run bench -- [options]     (after npm run build)
   --connect-concurrency C   connection attempts in flight per loader (default 128)
   --publish-client C    publish-only load generator: wrk (C, a few µs per request), node (the bench's
                         own undici publisher) or auto = wrk when it is on PATH (default auto)
+  --gateways N          gateway processes of the rate steps (default 2)
+  --gateway-cpu-quota P cap each of those gateways at P % of one core (a cgroup per process; needs root):
+                        the gateways then run out of CPU first, so the capacity each one adds can be
+                        measured on two cores (see "Gateway scaling" in bench/README.md)
   --app-env K=V,K=V     extra environment for the apps (e.g. MONITOR_PERIOD_MS=2000)
   --node-args "..."     extra node arguments for the apps (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
   --check               exit with 4 when anything was lost, duplicated, misrouted or refused, a socket
@@ -88,6 +93,7 @@ const opts = {
   out: path.join(REPO_ROOT, 'bench', 'results', ...(quick ? ['tmp'] : [])),
   seed: 12345,
   publishClient: 'auto',
+  gatewayCpuQuota: 0,
   ...raw,
 };
 const known = new Set([...Object.keys(opts), 'quick', 'stopOnFail', 'fake', 'keepLogs', 'check', 'help']);
@@ -97,6 +103,7 @@ for (const k of ['users', 'idleUsers', 'loaders', 'idleLoaders', 'connectConcurr
 }
 for (const k of ['seconds', 'publishSeconds', 'drain', 'idlePreSettle', 'idleHold', 'warmupSeconds']) opts[k] = toNumber(opts[k], k, { min: 0 });
 opts.inflight = toNumber(opts.inflight, 'inflight', { min: 1, integer: true });
+opts.gatewayCpuQuota = toNumber(opts.gatewayCpuQuota, 'gatewayCpuQuota', { min: 0 });
 if (!['auto', 'wrk', 'node'].includes(opts.publishClient)) throw new Error(`--publish-client must be auto, wrk or node, got "${opts.publishClient}"`);
 opts.stopOnFail = toBool(raw.stopOnFail);
 opts.fake = toBool(raw.fake);
@@ -131,13 +138,16 @@ let apps = []; // Child of every app process started, in start order
 let loaders = [];
 let cleaning = null;
 let failed = false;
+let cpuCaps = []; // { name, dir, release } of gateways under --gateway-cpu-quota
 
 async function cleanup() {
   cleaning ??= (async () => {
     await Promise.allSettled(loaders.map((l) => l.stop()));
     loaders = [];
+    for (const cap of cpuCaps) cap.release();
     await stopAll(apps).catch((err) => log(`stopping apps: ${err.message}`));
     apps = [];
+    cpuCaps = [];
     rc?.disconnect();
     if (redis) await redis.child.stop(5000);
     http.close();
@@ -147,6 +157,7 @@ async function cleanup() {
   return cleaning;
 }
 process.on('exit', () => {
+  for (const cap of cpuCaps) cap.release();
   killAllSync();
   for (const l of loaders) l.kill();
 });
@@ -377,6 +388,7 @@ async function runStep(stepNo, rate, users, targets) {
     }
   }, 1000);
   const cpu0 = proc.cpuSample(groups);
+  const throttle0 = cpuCaps.map((c) => throttling(c.dir));
   const m0 = proc.machineCpu();
   const w0 = nowUs();
   const rng = xorshift(opts.seed + stepNo * 7919);
@@ -433,6 +445,10 @@ async function runStep(stepNo, rate, users, targets) {
     stealCpuPct: steal,
     peakRssMB: Object.fromEntries(Object.entries(peakRss).map(([k, v]) => [k, round(v / 2 ** 20, 1)])),
   };
+  if (cpuCaps.length > 0) {
+    // how often each capped gateway hit its quota during the step: > 0 means it was out of CPU
+    step.gatewayThrottledMs = Object.fromEntries(cpuCaps.map((c, k) => [c.name, (throttling(c.dir)?.throttledMs ?? 0) - (throttle0[k]?.throttledMs ?? 0)]));
+  }
   step.sustained = step.lost === 0 && step.dup === 0 && step.misrouted === 0 && step.publishErrors === 0 &&
     step.unsent === 0 && step.socketsClosed === 0 && step.deliveredPerSec >= 0.97 * rate &&
     step.latencyMs.p99 !== null && step.latencyMs.p99 < 100;
@@ -717,6 +733,11 @@ async function main() {
   apps = stack.all;
   log(`stack up: redis ${redis.version} pid ${redis.child.pid} ${redis.url}; ${apps.map((c) => `${c.name} pid ${c.pid} :${c.port}`).join(', ')}`);
   result.stack = { redis: { pid: redis.child.pid, url: redis.url }, apps: apps.map((c) => ({ name: c.name, pid: c.pid, port: c.port })) };
+  if (opts.gatewayCpuQuota > 0) {
+    for (const g of stack.gateways) cpuCaps.push({ name: g.name, ...capCpu(g.pid, opts.gatewayCpuQuota, g.name) });
+    result.gatewayCpuQuotaPct = opts.gatewayCpuQuota;
+    log(`gateways capped at ${opts.gatewayCpuQuota} % of a core each (${cpuCaps.map((c) => c.dir).join(', ')})`);
+  }
 
   // users
   const t0 = Date.now();
