@@ -40,12 +40,13 @@ async function bootstrap(): Promise<void> {
       WebSocket: ClientSocket,
       perMessageDeflate: false,
       maxPayload: config.wsMaxPayloadBytes,
-      clientTracking: true,
+      // ConnectionService keeps its own set through its shared 'close' listener (ws's tracking adds a closure per socket)
+      clientTracking: false,
       // a draining node refuses the upgrade itself; Origin is checked after it, so the client sees 1008.
       // The socket count is checked here and counted on 'connection', which ws emits within accept(true).
       verifyClient: (info, accept) => {
         if (!drain.accepting) return accept(false, 503, 'node is draining');
-        if (!addresses.hasRoom(addresses.addressOf(info.req))) return accept(false, 429, TOO_MANY_SOCKETS.body, TOO_MANY_SOCKETS.headers);
+        if (addresses.limited && !addresses.hasRoom(addresses.addressOf(info.req))) return accept(false, 429, TOO_MANY_SOCKETS.body, TOO_MANY_SOCKETS.headers);
         accept(true);
       },
     }),

@@ -9,8 +9,8 @@ import { ConnectionService } from './connection.service';
 export class ConnectionGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<ClientSocket> {
   constructor(private readonly connections: ConnectionService) {}
 
-  afterInit(server: WebSocketServer): void {
-    this.connections.attachServer(server);
+  afterInit(): void {
+    this.connections.startPinging();
   }
 
   handleConnection(ws: ClientSocket, request: IncomingMessage): void {

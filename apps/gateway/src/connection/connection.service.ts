@@ -6,7 +6,7 @@ import type { ClientStore } from '@push/domain';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
 import { CLIENT_STORE } from '@push/redis';
-import { RawData, WebSocket, WebSocketServer } from 'ws';
+import { RawData, WebSocket } from 'ws';
 import { DeliveryService } from '../delivery/delivery.service';
 import { NODE_ID } from '../lifecycle/node-identity.module';
 import { ClientSocket, closeSocket, PHASE } from './client-socket';
@@ -35,10 +35,10 @@ function onPong(this: WebSocket): void {
 @Injectable()
 export class ConnectionService implements OnModuleDestroy {
   private readonly logger = new Logger(ConnectionService.name);
-  private server: WebSocketServer | null = null;
+  /** Every open socket of this node, authenticated or not (ws's own client tracking is off). */
+  private readonly sockets = new Set<ClientSocket>();
   private pingTimer: NodeJS.Timeout | null = null;
   private nextConnectionId = 1;
-  private openCount = 0;
   private readonly onFrame: (this: WebSocket, data: RawData, isBinary: boolean) => void;
   private readonly onClose: (this: WebSocket, code: number) => void;
   private readonly onError: (this: WebSocket, err: Error) => void;
@@ -70,26 +70,29 @@ export class ConnectionService implements OnModuleDestroy {
 
   /** Open sockets on this node (authenticated or not), for the heartbeat. */
   get connections(): number {
-    return this.openCount;
+    return this.sockets.size;
   }
 
   /** Called once the WebSocket server exists: starts the ping loop. */
-  attachServer(server: WebSocketServer): void {
-    this.server = server;
+  startPinging(): void {
     this.pingTimer = setInterval(() => this.pingAll(), this.config.wsPingIntervalMs);
     this.pingTimer.unref();
   }
 
   onModuleDestroy(): void {
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    // what a drain left open goes now (ws's own tracking, which Nest's close used, is off)
+    for (const ws of this.sockets) ws.terminate();
   }
 
   /** A new socket: check its Origin and wait for its hello. */
   accept(ws: ClientSocket, request: IncomingMessage): void {
     ws.connectionId = this.nextConnectionId++;
-    this.openCount++;
-    ws.clientAddress = this.addresses.addressOf(request);
-    this.addresses.opened(ws.clientAddress);
+    this.sockets.add(ws);
+    if (this.addresses.limited) {
+      ws.clientAddress = this.addresses.addressOf(request);
+      this.addresses.opened(ws.clientAddress);
+    }
     ws.on('error', this.onError);
     ws.on('close', this.onClose);
     ws.on('pong', onPong);
@@ -105,7 +108,7 @@ export class ConnectionService implements OnModuleDestroy {
 
   /** Drain: closes every socket with `code`, spread evenly over `spreadMs`, then waits up to `graceMs` for them to go. */
   async closeAll(code: number, reason: string, spreadMs: number, graceMs: number): Promise<void> {
-    const sockets = this.server ? ([...this.server.clients] as ClientSocket[]) : [];
+    const sockets = [...this.sockets];
     const startMs = Date.now();
     let closed = 0;
     while (closed < sockets.length) {
@@ -115,7 +118,7 @@ export class ConnectionService implements OnModuleDestroy {
       if (closed < sockets.length) await delay(DRAIN_TICK_MS);
     }
     const deadline = Date.now() + graceMs;
-    while (this.openCount > 0 && Date.now() < deadline) await delay(DRAIN_TICK_MS);
+    while (this.sockets.size > 0 && Date.now() < deadline) await delay(DRAIN_TICK_MS);
     for (const ws of sockets) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
     this.logger.log(`nodeId=${this.nodeId} drained sockets=${sockets.length} code=${code}`);
   }
@@ -168,8 +171,8 @@ export class ConnectionService implements OnModuleDestroy {
   }
 
   private handleClose(ws: ClientSocket, code: number): void {
-    this.openCount--;
-    this.addresses.closed(ws.clientAddress);
+    this.sockets.delete(ws);
+    if (this.addresses.limited) this.addresses.closed(ws.clientAddress);
     closeSocket(ws, code, '');
     this.delivery.detach(ws);
     this.logger.verbose(`nodeId=${this.nodeId} connectionId=${ws.connectionId} gone code=${code}`);
@@ -177,9 +180,7 @@ export class ConnectionService implements OnModuleDestroy {
 
   /** Terminates sockets that did not answer the previous ping, and pings the others. */
   private pingAll(): void {
-    if (!this.server) return;
-    for (const client of this.server.clients) {
-      const ws = client as ClientSocket;
+    for (const ws of this.sockets) {
       if (!ws.alive) {
         this.logger.debug(`nodeId=${this.nodeId} connectionId=${ws.connectionId} terminated reason=no-pong`);
         ws.terminate();

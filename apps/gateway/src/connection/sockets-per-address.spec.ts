@@ -32,6 +32,11 @@ describe('SocketsPerAddress', () => {
     expect(s.hasRoom('a')).toBe(true);
   });
 
+  it('says whether sockets are counted at all, so that an unlimited node skips the address look-up', () => {
+    expect(new SocketsPerAddress(loadConfig({ MAX_SOCKETS_PER_IP: '0' })).limited).toBe(false);
+    expect(new SocketsPerAddress(loadConfig({ MAX_SOCKETS_PER_IP: '2' })).limited).toBe(true);
+  });
+
   it('believes X-Forwarded-For only behind TRUST_PROXY proxies', () => {
     expect(new SocketsPerAddress(loadConfig({})).addressOf(upgrade('10.0.0.1', '203.0.113.7'))).toBe('10.0.0.1');
     expect(new SocketsPerAddress(loadConfig({ TRUST_PROXY: '1' })).addressOf(upgrade('10.0.0.1', '6.6.6.6, 203.0.113.7'))).toBe('203.0.113.7');

@@ -22,9 +22,13 @@ export class SocketsPerAddress {
   private readonly max: number;
   private readonly trustedProxies: number;
 
+  /** False when MAX_SOCKETS_PER_IP is 0: nothing is counted, so a connect skips the address look-up (a getpeername system call). */
+  readonly limited: boolean;
+
   constructor(@Inject(PUSH_CONFIG) config: PushConfig) {
     this.max = config.maxSocketsPerIp;
     this.trustedProxies = config.trustProxy;
+    this.limited = this.max > 0;
   }
 
   /** The client address of an upgrade request: the socket's, or X-Forwarded-For's behind TRUST_PROXY proxies. */
@@ -34,7 +38,7 @@ export class SocketsPerAddress {
 
   /** True when the address may open one more socket. */
   hasRoom(address: string): boolean {
-    return this.max <= 0 || (this.open.get(address) ?? 0) < this.max;
+    return !this.limited || (this.open.get(address) ?? 0) < this.max;
   }
 
   opened(address: string): void {
