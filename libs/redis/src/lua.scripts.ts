@@ -23,18 +23,15 @@ end
 local function append(stream, channel, maxlen, max_age_ms, queue, queue_json, body_json, replace_id)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
-  if last[1] then
-    local after = stamp_after(last[1][1])
-    if now < after then now = after end
-  end
   local fields = {'q', queue, 'b', body_json}
   if replace_id ~= '' then fields[5] = 'r'; fields[6] = replace_id end
   local id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
   local ok = redis.pcall('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
   if type(ok) == 'table' and ok.err then
-    -- the stream was emptied by trimming while its last id is ahead of our stamp
-    now = stamp_after(last_generated(stream))
+    -- the stream's last id is not before our stamp (a message in the same microsecond, the clock went
+    -- back, or trimming emptied a stream that is ahead): stamp just after that id instead
+    local after = stamp_after(last_generated(stream))
+    if now < after then now = after end
     id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
     redis.call('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
   end
