@@ -733,11 +733,6 @@ async function main() {
   apps = stack.all;
   log(`stack up: redis ${redis.version} pid ${redis.child.pid} ${redis.url}; ${apps.map((c) => `${c.name} pid ${c.pid} :${c.port}`).join(', ')}`);
   result.stack = { redis: { pid: redis.child.pid, url: redis.url }, apps: apps.map((c) => ({ name: c.name, pid: c.pid, port: c.port })) };
-  if (opts.gatewayCpuQuota > 0) {
-    for (const g of stack.gateways) cpuCaps.push({ name: g.name, ...capCpu(g.pid, opts.gatewayCpuQuota, g.name) });
-    result.gatewayCpuQuotaPct = opts.gatewayCpuQuota;
-    log(`gateways capped at ${opts.gatewayCpuQuota} % of a core each (${cpuCaps.map((c) => c.dir).join(', ')})`);
-  }
 
   // users
   const t0 = Date.now();
@@ -767,6 +762,13 @@ async function main() {
     (conn.failed ? ` (failed ${conn.failed}: ${JSON.stringify(conn.errors)})` : '') +
     (ready.signal ? `; all routable after ${result.load.readySeconds} s (${ready.signal})` : `; NOT all routable: ${ready.channels} channels, registry ${ready.registry}`));
   await sleep(opts.settleMs);
+  if (opts.gatewayCpuQuota > 0) {
+    // capped once every socket is connected and routable: the cap is for the rate steps, and a starved
+    // gateway would take minutes to connect thousands of sockets
+    for (const g of stack.gateways) cpuCaps.push({ name: g.name, ...capCpu(g.pid, opts.gatewayCpuQuota, g.name) });
+    result.gatewayCpuQuotaPct = opts.gatewayCpuQuota;
+    log(`gateways capped at ${opts.gatewayCpuQuota} % of a core each (${cpuCaps.map((c) => c.dir).join(', ')})`);
+  }
   if (opts.warmupSeconds > 0) {
     result.load.warmup = await warmup(apiUrl, users, conn.connected);
     const w = result.load.warmup;
