@@ -48,7 +48,7 @@ export function capCpu(pid, percent, name) {
     writeFile(path.join(dir, 'cgroup.procs'), pid);
   } catch (err) {
     fs.rmdirSync(dir);
-    throw new Error(`capping pid ${pid} at ${percent} % (quota ${quota} us per ${period} us): ${err.message}`);
+    throw new Error(`capping pid ${pid} at ${percent} % (quota ${quota} us per ${period} us): ${err.message}`, { cause: err });
   }
   let released = false;
   return {
