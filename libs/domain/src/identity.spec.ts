@@ -123,6 +123,14 @@ describe('PushUrlCodec cache', () => {
     expect(codec.open(`${a.slice(0, -2)}AA`)).toBeNull();
   });
 
+  it('with room for two, the id used last stays when a third comes', () => {
+    const codec = new PushUrlCodec('x'.repeat(32), 2);
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => codec.seal(x.repeat(32)));
+    for (const id of [a, b, a, c]) codec.open(id);
+    const opened = (codec as unknown as { opened: Map<string, unknown> }).opened;
+    expect([...opened.keys()].sort()).toEqual([a, c].sort());
+  });
+
   it('keeps an id in use while others come and go', () => {
     const codec = new PushUrlCodec('x'.repeat(32), 4);
     const hot = codec.seal('a'.repeat(32));

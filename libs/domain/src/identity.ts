@@ -162,12 +162,13 @@ export class PushUrlCodec implements PushUrlSecrets {
   /**
    * The cache entry of an authentic id, or null for a forged one. A hit moves the entry to the most
    * recently used end only once it has drifted into the older half (a delete and an insert on every
-   * publish cost more than the look-up itself), so an id in use is never among those evicted first.
+   * publish cost more than the look-up itself), so an id used at least once per half a cache of
+   * insertions is never evicted.
    */
   private entry(pushUrlId: string): OpenedId | null {
     const cached = this.opened.get(pushUrlId);
     if (cached !== undefined) {
-      if (this.insertions - cached.insertedAt > this.cacheSize / 2) {
+      if (this.insertions - cached.insertedAt > (this.cacheSize - 1) / 2) {
         this.opened.delete(pushUrlId);
         this.remember(pushUrlId, cached);
       }

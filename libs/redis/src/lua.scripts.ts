@@ -28,6 +28,8 @@ local function append(stream, channel, maxlen, max_age_ms, queue, queue_json, bo
   local id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
   local ok = redis.pcall('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
   if type(ok) == 'table' and ok.err then
+    -- only a refused id is ours to fix; any other error (OOM, READONLY, WRONGTYPE) is the caller's
+    if not string.find(ok.err, 'equal or smaller', 1, true) then return redis.error_reply(ok.err) end
     -- the stream's last id is not before our stamp (a message in the same microsecond, the clock went
     -- back, or trimming emptied a stream that is ahead): stamp just after that id instead
     local after = stamp_after(last_generated(stream))

@@ -1,8 +1,10 @@
 import { ValidationPipe } from '@nestjs/common';
 import { DomainError } from '@push/domain';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
-import { getMetadataStorage, ValidationArguments, ValidationError, ValidationTypes, validateSync, ValidatorOptions } from 'class-validator';
-import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
+import { getMetadataStorage, MetadataStorage, ValidationArguments, ValidationError, ValidationTypes, validateSync, ValidatorOptions } from 'class-validator';
+
+/** One rule of a DTO as class-validator's metadata storage holds it. */
+type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
 
 /** Keep only declared fields. */
 const VALIDATOR_OPTIONS: ValidatorOptions = { whitelist: true, forbidUnknownValues: false };
@@ -133,7 +135,8 @@ function conditionsHold(field: FieldRules, instance: object, value: unknown): bo
  */
 export function acceptsFlat(dto: ClassConstructor<object>, instance: object): boolean {
   const rules = rulesOf(dto);
-  if (rules === null) return false;
+  // compiled for exactly this class: a subclass may carry rules of its own
+  if (rules === null || Object.getPrototypeOf(instance) !== dto.prototype) return false;
   const fields = instance as Record<string, unknown>;
   for (const field of rules) {
     const value = fields[field.property];
@@ -142,9 +145,13 @@ export function acceptsFlat(dto: ClassConstructor<object>, instance: object): bo
       const args = check.args as { object: object; value: unknown };
       args.object = instance;
       args.value = value;
-      const ok = check.validate(value, check.args);
-      args.object = NO_OBJECT;
-      args.value = undefined;
+      let ok: unknown;
+      try {
+        ok = check.validate(value, check.args);
+      } finally {
+        args.object = NO_OBJECT;
+        args.value = undefined;
+      }
       if (ok !== true) return false;
     }
   }

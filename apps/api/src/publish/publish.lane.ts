@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
 import { clientAddress, isUserQueueId } from '@push/domain';
@@ -17,6 +17,9 @@ import { PublishDto } from './dto/publish.dto';
 import { PublishService } from './publish.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Extra header of an answer after which the connection closes. */
+const CLOSE: Readonly<Record<string, string>> = { connection: 'close' };
 
 /** What the CORS hook adds to every answer of the Fastify route (API_CORS allows any origin). */
 const CORS_HEADERS: Readonly<Record<string, string>> = API_CORS.origin === '*' ? { 'access-control-allow-origin': '*' } : {};
@@ -74,8 +77,10 @@ class LaneRequest implements AnsweredRequest {
  */
 @Injectable()
 export class PublishLane implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(PublishLane.name);
   private open = true;
-  private readonly logRequest = appRequestLogger();
+  /** Looked up on first use: pino's root logger exists once the logger module has started. */
+  private logRequest: ReturnType<typeof appRequestLogger> | null = null;
   private readonly trustedProxies: number;
   /** With PUBLIC_URL unset and proxies trusted, X-Forwarded-Proto decides the scheme: Fastify's to read. */
   private readonly schemeFromProxy: boolean;
@@ -102,13 +107,17 @@ export class PublishLane implements BeforeApplicationShutdown {
     if (!this.open) return false;
     const pushUrlId = lanePublishId(req.method, req.url, req.headers, this.schemeFromProxy);
     if (pushUrlId === null) return false;
-    this.publish(req, res, pushUrlId, Number(req.headers['content-length']));
+    const requestId = requestIdOf(req.headers);
+    try {
+      this.publish(req, res, pushUrlId, Number(req.headers['content-length']), requestId);
+    } catch (err: unknown) {
+      this.fail(res, requestId, err);
+    }
     return true;
   }
 
-  private publish(req: IncomingMessage, res: ServerResponse, pushUrlId: string, length: number): void {
+  private publish(req: IncomingMessage, res: ServerResponse, pushUrlId: string, length: number, requestId: string): void {
     const started = performance.now();
-    const requestId = requestIdOf(req.headers);
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trustedProxies);
     res.once('finish', () => this.answered(req, res, requestId, address, started));
     const refusal = this.limits.lockout(address) ?? this.limits.takePublish(address);
@@ -123,15 +132,27 @@ export class PublishLane implements BeforeApplicationShutdown {
       chunks.push(chunk);
     });
     req.on('end', () => {
-      // Node's parser ends a request at its Content-Length, so a shorter body means the client went away
-      if (received !== length) return;
+      // Node's parser ends a request only at its Content-Length (an early end is a parser error), so this
+      // cannot happen; should it, nothing sensible can be answered on that connection
+      if (received !== length) {
+        req.socket.destroy();
+        return;
+      }
       void this.store(req, res, pushUrlId, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received), requestId);
     });
   }
 
   private async store(req: IncomingMessage, res: ServerResponse, pushUrlId: string, body: Buffer, requestId: string): Promise<void> {
+    let parsed: Record<string, unknown> | undefined;
     try {
-      const input = parseFlatInput(PublishDto, parseJsonBody(body));
+      parsed = parseJsonBody(body);
+    } catch (err: unknown) {
+      // as Fastify's body parser does: a body that does not parse ends the connection after the answer
+      this.fail(res, requestId, err, CLOSE);
+      return;
+    }
+    try {
+      const input = parseFlatInput(PublishDto, parsed);
       const { frame } = await this.publisher.publish(pushUrlId, input, this.urls.forRequest({ protocol: 'http', headers: req.headers }));
       if (res.destroyed) return;
       res.writeHead(200, { ...CORS_HEADERS, 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(frame), 'x-request-id': requestId });
@@ -141,21 +162,39 @@ export class PublishLane implements BeforeApplicationShutdown {
     }
   }
 
-  private fail(res: ServerResponse, requestId: string, err: unknown): void {
-    const answer = this.errors.answer(err);
-    // the client went away mid-request: nobody reads an answer
-    if (res.destroyed) return;
-    const body = errorJson(answer.status, answer.message);
-    res.writeHead(answer.status, { ...CORS_HEADERS, ...answer.headers, 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
-    res.end(body);
+  private fail(res: ServerResponse, requestId: string, err: unknown, extraHeaders: Readonly<Record<string, string>> = {}): void {
+    try {
+      const answer = this.errors.answer(err);
+      // the client went away mid-request: nobody reads an answer
+      if (res.destroyed || res.headersSent) return;
+      const body = errorJson(answer.status, answer.message);
+      res.writeHead(answer.status, {
+        ...CORS_HEADERS,
+        ...answer.headers,
+        ...extraHeaders,
+        'content-type': JSON_TYPE,
+        'content-length': Buffer.byteLength(body),
+        'x-request-id': requestId,
+      });
+      res.end(body);
+    } catch {
+      // an answer that cannot be written: the connection goes rather than the process
+      res.destroy();
+    }
   }
 
   /** The onResponse hooks' part: failed attempts, publish metrics, the log line. */
   private answered(req: IncomingMessage, res: ServerResponse, requestId: string, address: string, started: number): void {
-    const status = res.statusCode;
-    const elapsedMs = performance.now() - started;
-    if (FAILED_ATTEMPT_STATUSES.has(status)) this.limits.recordFailure(address);
-    this.metrics.published(status, elapsedMs / 1000);
-    this.logRequest(new LaneRequest(requestId, 'POST', req.url ?? '', req.headers), status, elapsedMs);
+    try {
+      const status = res.statusCode;
+      const elapsedMs = performance.now() - started;
+      if (FAILED_ATTEMPT_STATUSES.has(status)) this.limits.recordFailure(address);
+      this.metrics.published(status, elapsedMs / 1000);
+      this.logRequest ??= appRequestLogger();
+      this.logRequest(new LaneRequest(requestId, 'POST', req.url ?? '', req.headers), status, elapsedMs);
+    } catch (err: unknown) {
+      // bookkeeping of an answer already sent must never take the process down
+      this.logger.error(`publish lane bookkeeping failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }
