@@ -559,6 +559,11 @@ async function publishOnlyWrk(wrk, users) {
   };
   // wrk ran as a child of this process: its CPU counts as the load generator's
   result.cpuPct.loadgen = round((result.cpuPct.loadgen ?? 0) + ((proc.exitedChildrenCpuSeconds() - children0) / seconds) * 100, 1);
+  return withMachineCpu(result, m0);
+}
+
+// Adds the machine's CPU over the step (since the sample m0), its steal, and "other" = machine − listed processes.
+function withMachineCpu(result, m0) {
   const m1 = proc.machineCpu();
   result.machineCpuPct = proc.machinePercent(m0, m1, NCPU);
   result.stealCpuPct = proc.stealPercent(m0, m1, NCPU);
@@ -596,12 +601,7 @@ async function publishOnly(users, count) {
     rttMs: latencySummary(r.rttUs),
     cpuPct: proc.cpuPercent(cpu0, proc.cpuSample(groups), seconds),
   };
-  const m1 = proc.machineCpu();
-  out.machineCpuPct = proc.machinePercent(m0, m1, NCPU);
-  out.stealCpuPct = proc.stealPercent(m0, m1, NCPU);
-  const listed = Object.values(out.cpuPct).reduce((a, b) => a + b, 0);
-  out.otherCpuPct = out.machineCpuPct == null ? null : round(out.machineCpuPct - listed, 1);
-  return out;
+  return withMachineCpu(out, m0);
 }
 
 async function idleRun(apiUrl, users, ports) {
