@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { HTTP_STATUS_OF, RETRY_AFTER_S } from './error-status.table';
 import { MethodNotAllowedException } from './method-not-allowed.exception';
 import { MAX_BODY_BYTES } from './http-limits';
-import { errorJson } from './http-edge';
+import { errorJson, JSON_CONTENT_TYPE } from './http-edge';
 import { isRedisUnavailable, RedisOutage } from './redis-outage.service';
 
 /** What every error response says: `{"statusCode", "error", "message"}` plus headers. */
@@ -58,7 +58,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const answer = this.answer(exception);
     // the client went away mid-request: nobody reads an answer
     if (reply.raw.destroyed) return;
-    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(errorJson(answer.status, answer.message));
+    void reply.status(answer.status).headers(answer.headers).type(JSON_CONTENT_TYPE).send(errorJson(answer.status, answer.message));
   }
 
   /** Maps any thrown value to a status, a message and headers. */

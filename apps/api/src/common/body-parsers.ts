@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { invalid } from '@push/domain';
 import { parse as parseQueryString } from 'node:querystring';
 import secureJson from 'secure-json-parse';
-import { errorJson } from './http-edge';
+import { errorJson, JSON_CONTENT_TYPE } from './http-edge';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './http-limits';
 
 /** Strict UTF-8: a JSON body with bytes that are not UTF-8 is refused rather than stored with U+FFFD in it. */
@@ -65,7 +65,7 @@ export async function registerBodyParsers(app: NestFastifyApplication): Promise<
     void reply
       .status(415)
       .header('accept-encoding', 'identity')
-      .type('application/json; charset=utf-8')
+      .type(JSON_CONTENT_TYPE)
       .send(errorJson(415, 'content-encoding is not supported: send the body uncompressed'));
   });
   fastify.removeContentTypeParser(['application/json', 'text/plain']);

@@ -9,6 +9,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * included); these answer in the one error shape with a message that names what is wrong.
  */
 
+/** The content type of every JSON answer. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** The one error body: `{"statusCode", "error", "message"}`. */
 export function errorJson(status: number, message: string): string {
   return JSON.stringify({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
@@ -73,5 +76,5 @@ export function frameworkErrors(err: Error & { code?: string }, _req: FastifyReq
       : err.code === 'FST_ERR_BAD_URL'
         ? [400, 'URL path is not valid: bad percent-encoding']
         : [400, 'URL is not valid'];
-  void reply.status(status).type('application/json; charset=utf-8').send(errorJson(status, message));
+  void reply.status(status).type(JSON_CONTENT_TYPE).send(errorJson(status, message));
 }

@@ -1,13 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RateLimitedError } from '@push/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorJson } from '../common/http-edge';
+import { errorJson, JSON_CONTENT_TYPE } from '../common/http-edge';
 import { HTTP_STATUS_OF } from '../common/error-status.table';
 import { isPublishRequest } from '../publish/publish.route';
 import { AddressLimits } from './address-limits.service';
-
-/** Answers that count as a failed attempt: an unknown or invalid token, an unknown or revoked push URL (or any unknown path). */
-export const FAILED_ATTEMPT_STATUSES: ReadonlySet<number> = new Set([401, 404]);
 
 /** Probes are answered whatever the address did, so a locked-out balancer address cannot take a node out of service. */
 const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
@@ -22,7 +19,7 @@ function refuse(reply: FastifyReply, err: RateLimitedError): void {
   void reply
     .status(status)
     .headers({ 'retry-after': String(err.retryAfterS) })
-    .type('application/json; charset=utf-8')
+    .type(JSON_CONTENT_TYPE)
     .send(errorJson(status, err.message));
 }
 
@@ -36,12 +33,12 @@ export function registerAddressLimits(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (UNLIMITED_PATHS.has(pathOf(req.url))) return done();
-    const refusal = limits.lockout(req.ip) ?? (isPublishRequest(req.method, req.url) ? limits.takePublish(req.ip) : null);
+    const refusal = isPublishRequest(req.method, req.url) ? limits.admitPublish(req.ip) : limits.lockout(req.ip);
     if (refusal === null) return done();
     refuse(reply, refusal);
   });
   fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (FAILED_ATTEMPT_STATUSES.has(reply.statusCode)) limits.recordFailure(req.ip);
+    limits.answered(req.ip, reply.statusCode);
     done();
   });
 }

@@ -36,6 +36,18 @@ describe('AddressLimits', () => {
     expect(limits.lockout('a')).toBeNull();
   });
 
+  it('a publish is refused while locked out (taking no token), and only 401/404 answers count as failures', () => {
+    const { limits } = setup({ PUBLISH_BURST_PER_IP: '2', PUBLISH_RATE_PER_IP: '1', FAILED_ATTEMPTS_PER_IP: '2', FAILED_ATTEMPTS_WINDOW_S: '10' });
+    expect(limits.admitPublish('a')).toBeNull();
+    for (const status of [200, 400, 429, 503]) limits.answered('a', status);
+    expect(limits.lockout('a')).toBeNull();
+    limits.answered('a', 401);
+    limits.answered('a', 404);
+    expect(limits.admitPublish('a')?.message).toBe(ADDRESS_LIMIT_MESSAGES.failures);
+    // the refused publish took no token: a's bucket still holds its second one
+    expect(limits.takePublish('a')).toBeNull();
+  });
+
   it('0 turns each limit off', () => {
     const { limits } = setup({ PUBLISH_BURST_PER_IP: '0', FAILED_ATTEMPTS_PER_IP: '0' });
     for (let i = 0; i < 5_000; i++) {

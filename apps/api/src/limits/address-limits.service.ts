@@ -15,6 +15,9 @@ interface AddressRecord {
   failures?: FailureWindow;
 }
 
+/** Answers that count as a failed attempt: an unknown or invalid token, an unknown or revoked push URL (or any unknown path). */
+const FAILED_ATTEMPT_STATUSES: ReadonlySet<number> = new Set([401, 404]);
+
 /** Messages of the refusals, naming the limit. */
 export const ADDRESS_LIMIT_MESSAGES = {
   publishes: 'too many publishes from this address',
@@ -55,6 +58,16 @@ export class AddressLimits {
     record.publishes = taken.state;
     this.records.set(address, record);
     return taken.allowed ? null : rateLimited(ADDRESS_LIMIT_MESSAGES.publishes, taken.retryAfterS);
+  }
+
+  /** The refusal of a publish from the address (locked out, or its bucket empty), or null: it takes a token. */
+  admitPublish(address: string): RateLimitedError | null {
+    return this.lockout(address) ?? this.takePublish(address);
+  }
+
+  /** Notes an answer sent to the address: a 401 or 404 counts as a failed attempt. */
+  answered(address: string, status: number): void {
+    if (FAILED_ATTEMPT_STATUSES.has(status)) this.recordFailure(address);
   }
 
   /** Counts a failed attempt (an answer of 401 or 404) of the address. */

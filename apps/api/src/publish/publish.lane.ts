@@ -6,17 +6,14 @@ import { clientAddress, isUserQueueId } from '@push/domain';
 import { AnsweredRequest, ApiMetrics, appRequestLogger, requestIdOf } from '@push/observability';
 import { ApiExceptionFilter } from '../common/api-exception.filter';
 import { isEncodedBody, parseJsonBody } from '../common/body-parsers';
-import { errorJson } from '../common/http-edge';
+import { errorJson, JSON_CONTENT_TYPE } from '../common/http-edge';
 import { MAX_BODY_BYTES } from '../common/http-limits';
 import { parseFlatInput } from '../common/input-validation';
 import { API_CORS } from '../common/cors';
 import { QueueUrlBuilder } from '../common/queue-urls';
 import { AddressLimits } from '../limits/address-limits.service';
-import { FAILED_ATTEMPT_STATUSES } from '../limits/address-limits.hooks';
 import { PublishDto } from './dto/publish.dto';
 import { PublishService } from './publish.service';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Extra header of an answer after which the connection closes. */
 const CLOSE: Readonly<Record<string, string>> = { connection: 'close' };
@@ -120,7 +117,7 @@ export class PublishLane implements BeforeApplicationShutdown {
     const started = performance.now();
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trustedProxies);
     res.once('finish', () => this.answered(req, res, requestId, address, started));
-    const refusal = this.limits.lockout(address) ?? this.limits.takePublish(address);
+    const refusal = this.limits.admitPublish(address);
     if (refusal !== null) {
       this.fail(res, requestId, refusal);
       return;
@@ -155,7 +152,7 @@ export class PublishLane implements BeforeApplicationShutdown {
       const input = parseFlatInput(PublishDto, parsed);
       const { frame } = await this.publisher.publish(pushUrlId, input, this.urls.forRequest({ protocol: 'http', headers: req.headers }));
       if (res.destroyed) return;
-      res.writeHead(200, { ...CORS_HEADERS, 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(frame), 'x-request-id': requestId });
+      res.writeHead(200, { ...CORS_HEADERS, 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(frame), 'x-request-id': requestId });
       res.end(frame);
     } catch (err: unknown) {
       this.fail(res, requestId, err);
@@ -172,7 +169,7 @@ export class PublishLane implements BeforeApplicationShutdown {
         ...CORS_HEADERS,
         ...answer.headers,
         ...extraHeaders,
-        'content-type': JSON_TYPE,
+        'content-type': JSON_CONTENT_TYPE,
         'content-length': Buffer.byteLength(body),
         'x-request-id': requestId,
       });
@@ -188,7 +185,7 @@ export class PublishLane implements BeforeApplicationShutdown {
     try {
       const status = res.statusCode;
       const elapsedMs = performance.now() - started;
-      if (FAILED_ATTEMPT_STATUSES.has(status)) this.limits.recordFailure(address);
+      this.limits.answered(address, status);
       this.metrics.published(status, elapsedMs / 1000);
       this.logRequest ??= appRequestLogger();
       this.logRequest(new LaneRequest(requestId, 'POST', req.url ?? '', req.headers), status, elapsedMs);

@@ -4,7 +4,7 @@ import { isUserQueueId } from '@push/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiExceptionFilter } from '../common/api-exception.filter';
 import { tokenOf } from '../common/auth-token.decorator';
-import { errorJson } from '../common/http-edge';
+import { errorJson, JSON_CONTENT_TYPE } from '../common/http-edge';
 import { asRecord, parseFlatInput } from '../common/input-validation';
 import { QueueUrlBuilder } from '../common/queue-urls';
 import { MarkReadDto } from '../user-queue/dto/mark-read.dto';
@@ -12,7 +12,6 @@ import { UserQueueService } from '../user-queue/user-queue.service';
 import { PublishDto } from './dto/publish.dto';
 import { PublishService } from './publish.service';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Path of the publish route, as Fastify spells it (trailing slash optional: the router ignores it). */
 export const PUBLISH_ROUTE_PATH = '/queue/:id';
@@ -63,12 +62,12 @@ export class PublishRoute implements OnModuleInit {
   private async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       const frame = await this.post((req.params as { id: string }).id, req);
-      await reply.status(200).type(JSON_TYPE).send(frame);
+      await reply.status(200).type(JSON_CONTENT_TYPE).send(frame);
     } catch (err: unknown) {
       const answer = this.errors.answer(err);
       // the client went away mid-request: nobody reads an answer
       if (reply.raw.destroyed) return;
-      await reply.status(answer.status).headers(answer.headers).type(JSON_TYPE).send(errorJson(answer.status, answer.message));
+      await reply.status(answer.status).headers(answer.headers).type(JSON_CONTENT_TYPE).send(errorJson(answer.status, answer.message));
     }
   }
 
