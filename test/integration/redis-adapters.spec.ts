@@ -143,6 +143,29 @@ describe('Redis round trips', () => {
     expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'get', 'set', 'xadd', 'xtrim', 'publish']);
   });
 
+  it('without a publish limit the script has no bucket: three keys, and retention is in its text, not its arguments', async () => {
+    const keys = freshKeys();
+    const store = new RedisMessageStore(redis, keys, { maxLen: 7, maxAgeMs: 86_400_000, publishLimit: { burst: 0, ratePerS: 0 } }, secrets);
+    const uq = newUserQueueId();
+    const pushUrlId = await new RedisPushUrlStore(redis, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
+    const { json } = normalizeNotification({ title: 'unlimited' });
+    const publish = async (): Promise<void> => {
+      if ((await store.publish(uq, pushUrlId, `https://push.test/queue/${pushUrlId}/`, json)) === null) throw new Error('publish refused');
+    };
+    await publish();
+    const { client, script } = await commandsDuring(keys, publish);
+    expect(client.map((args) => args[0].toLowerCase())).toEqual(['evalsha']);
+    const [evalsha] = client;
+    expect(evalsha.slice(3, 3 + Number(evalsha[2]))).toEqual([keys.stream(uq), keys.pushUrls(uq), keys.channel(uq)]);
+    // digest, sealed push URL, push URL JSON, notification JSON, replaceId
+    expect(evalsha.length - 3 - Number(evalsha[2])).toBe(5);
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'xadd', 'xtrim', 'publish']);
+    // the retention written into the text is the store's
+    expect(script.find((args) => args[0].toLowerCase() === 'xadd')?.slice(2, 4)).toEqual(['MAXLEN', '7']);
+    for (let i = 0; i < 10; i++) await publish();
+    expect(await redis.xlen(keys.stream(uq))).toBe(7);
+  });
+
   it('a stamp not after the last id (same microsecond, clock stepped back) moves just past it', async () => {
     const { keys, uq, publish } = await setup();
     const first = await publish();

@@ -74,21 +74,39 @@ local function take_publish_token(bucket, burst, rate)
 end
 `;
 
+/** A whole number written into a script's text; anything else would change the script's meaning. */
+function luaInteger(name: string, value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number >= 0, got ${value}`);
+  return String(value);
+}
+
+/** The publish script's fixed settings: written into its text, so that a publish sends only what varies. */
+export interface PublishScriptSettings {
+  readonly maxLen: number;
+  readonly maxAgeMs: number;
+  /** The per push URL token bucket; null = no limit (the script then has no bucket key and no bucket code). */
+  readonly limit: { readonly burst: number; readonly ratePerS: number } | null;
+}
+
 /**
- * Publish through a push URL. KEYS: stream, pushUrls hash, channel, the push URL's publish bucket.
- * ARGV: digest of the push URL id, maxlen, maxAgeMs, push URL as stored (sealed), push URL as JSON
- * (plain, for the frame), notification JSON, replaceId, bucket burst, bucket rate per second.
- * Returns {key, timestamp, frame}; false when the push URL is not live; a number (seconds to wait)
- * when its publish limit is reached, having stored and published nothing.
+ * Publish through a push URL. KEYS: stream, pushUrls hash, channel, and with a limit the push URL's
+ * publish bucket. ARGV: digest of the push URL id, push URL as stored (sealed), push URL as JSON
+ * (plain, for the frame), notification JSON, replaceId ('' for none). Retention and the limit are
+ * constants of the text (one script per setting; a process has one). Returns {key, timestamp, frame};
+ * false when the push URL is not live; a number (seconds to wait) when its publish limit is reached,
+ * having stored and published nothing.
  */
-export const PUBLISH_LUA = `${APPEND}${TAKE_PUBLISH_TOKEN}
-if redis.call('HEXISTS', KEYS[2], 'p:' .. ARGV[1]) == 0 then return false end
--- publish limit per push URL (after the live check: a dead push URL has no bucket)
-local wait_s = take_publish_token(KEYS[4], tonumber(ARGV[8]), tonumber(ARGV[9]))
-if wait_s > 0 then return wait_s end
--- end of the publish limit
-return append(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+export function publishLua({ maxLen, maxAgeMs, limit }: PublishScriptSettings): string {
+  const append = `return append(KEYS[1], KEYS[3], '${luaInteger('maxLen', maxLen)}', '${luaInteger('maxAgeMs', maxAgeMs)}', ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `;
+  const live = `if redis.call('HEXISTS', KEYS[2], 'p:' .. ARGV[1]) == 0 then return false end
+`;
+  if (limit === null) return `${APPEND}${live}${append}`;
+  return `${APPEND}${TAKE_PUBLISH_TOKEN}${live}-- publish limit per push URL (after the live check: a dead push URL has no bucket)
+local wait_s = take_publish_token(KEYS[4], ${luaInteger('burst', limit.burst)}, ${luaInteger('ratePerS', limit.ratePerS)})
+if wait_s > 0 then return wait_s end
+${append}`;
+}
 
 /**
  * Append a read marker. KEYS: stream, channel. ARGV: key read, maxlen, maxAgeMs, user queue URL,

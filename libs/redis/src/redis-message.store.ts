@@ -1,5 +1,6 @@
 import {
   BucketLimit,
+  bucketEnabled,
   compareKeys,
   KeyParts,
   keyFromMicros,
@@ -16,7 +17,7 @@ import {
   StoredMessage,
 } from '@push/domain';
 import { KeySchema } from './key-schema';
-import { MARK_READ_LUA, PUBLISH_LUA } from './lua.scripts';
+import { MARK_READ_LUA, publishLua } from './lua.scripts';
 import { markSealed } from './sealed-value';
 import { messageOf, RawEntry, replayedOf } from './stream-entry';
 import { RedisClient } from './redis-client.factory';
@@ -37,8 +38,10 @@ type PublishResult = ScriptResult | number;
 /** The message of a refused publish, naming the limit. */
 export const PUSH_URL_LIMIT_MESSAGE = 'too many publishes to this push URL';
 
+/** A publish script's command: keys (the bucket last, with a limit only) then arguments (publishLua). */
+type PublishCommand = (...keysThenArgv: string[]) => Promise<PublishResult>;
+
 interface ScriptClient {
-  pushPublish(stream: string, urls: string, channel: string, bucket: string, ...argv: string[]): Promise<PublishResult>;
   pushMarkRead(stream: string, channel: string, ...argv: string[]): Promise<ScriptResult>;
 }
 
@@ -92,6 +95,9 @@ function removedFrom(start: KeyParts, ids: StreamIds): boolean {
  */
 export class RedisMessageStore implements MessageStore {
   private readonly scripts: ScriptClient;
+  private readonly pushPublish: PublishCommand;
+  /** The publish limit when it limits anything: the script then takes a bucket key. */
+  private readonly publishLimit: BucketLimit | null;
   private readonly toMessage: (entry: RawEntry) => Message;
   private readonly toReplayed: (entry: RawEntry) => ReplayedMessage;
 
@@ -104,29 +110,30 @@ export class RedisMessageStore implements MessageStore {
   ) {
     this.toMessage = (entry) => messageOf(entry, secrets);
     this.toReplayed = (entry) => replayedOf(entry, secrets);
-    redis.defineCommand('pushPublish', { numberOfKeys: 4, lua: PUBLISH_LUA });
+    const limit = retention.publishLimit;
+    this.publishLimit = limit !== undefined && bucketEnabled(limit) ? limit : null;
+    // the settings are in the script's text, so its command is named after them: stores with other
+    // settings on the same connection (tests) define their own
+    const settings = { maxLen: retention.maxLen, maxAgeMs: retention.maxAgeMs, limit: this.publishLimit };
+    const name = `pushPublish_${settings.maxLen}_${settings.maxAgeMs}_${this.publishLimit ? `${this.publishLimit.burst}_${this.publishLimit.ratePerS}` : 'unlimited'}`;
+    const commands = redis as unknown as Record<string, PublishCommand | undefined>;
+    if (commands[name] === undefined) redis.defineCommand(name, { numberOfKeys: this.publishLimit ? 4 : 3, lua: publishLua(settings) });
+    this.pushPublish = (commands[name] as PublishCommand).bind(redis);
     redis.defineCommand('pushMarkRead', { numberOfKeys: 2, lua: MARK_READ_LUA });
     this.scripts = redis as unknown as ScriptClient;
   }
 
   async publish(userQueueId: string, pushUrlId: string, pushUrl: string, notificationJson: string, replaceId?: string): Promise<StoredMessage | null> {
     const digest = this.secrets.digest(pushUrlId);
-    const r = await this.scripts.pushPublish(
-      this.keys.stream(userQueueId),
-      this.keys.pushUrls(userQueueId),
-      this.keys.channel(userQueueId),
-      this.keys.publishBucket(userQueueId, digest),
-      digest,
-      String(this.retention.maxLen),
-      String(this.retention.maxAgeMs),
-      // stored sealed; the frame is built from the plain JSON text
-      markSealed(this.secrets.sealPushUrl(pushUrlId, pushUrl)),
-      JSON.stringify(pushUrl),
-      notificationJson,
-      replaceId ?? '',
-      String(this.retention.publishLimit?.burst ?? 0),
-      String(this.retention.publishLimit?.ratePerS ?? 0),
-    );
+    const stream = this.keys.stream(userQueueId);
+    const urls = this.keys.pushUrls(userQueueId);
+    const channel = this.keys.channel(userQueueId);
+    // stored sealed; the frame is built from the plain JSON text
+    const sealed = markSealed(this.secrets.sealPushUrl(pushUrlId, pushUrl));
+    const urlJson = JSON.stringify(pushUrl);
+    const r = this.publishLimit
+      ? await this.pushPublish(stream, urls, channel, this.keys.publishBucket(userQueueId, digest), digest, sealed, urlJson, notificationJson, replaceId ?? '')
+      : await this.pushPublish(stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? '');
     if (typeof r === 'number') throw rateLimited(PUSH_URL_LIMIT_MESSAGE, r);
     return r ? { key: r[0], timestamp: r[1], frame: r[2] } : null;
   }
