@@ -92,12 +92,15 @@ export interface PublishScriptSettings {
  * Publish through a push URL. KEYS: stream, pushUrls hash, channel, and with a limit the push URL's
  * publish bucket. ARGV: digest of the push URL id, push URL as stored (sealed), push URL as JSON
  * (plain, for the frame), notification JSON, replaceId ('' for none). Retention and the limit are
- * constants of the text (one script per setting; a process has one). Returns {key, timestamp, frame};
+ * constants of the text (one script per setting; a process has one). Returns {key, timestamp} (the
+ * frame it published is frameOfJson of those and the push URL and notification JSON sent);
  * false when the push URL is not live; a number (seconds to wait) when its publish limit is reached,
  * having stored and published nothing.
  */
 export function publishLua({ maxLen, maxAgeMs, limit }: PublishScriptSettings): string {
-  const append = `return append(KEYS[1], KEYS[3], '${luaInteger('maxLen', maxLen)}', '${luaInteger('maxAgeMs', maxAgeMs)}', ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+  // the caller has every part of the frame but the key and timestamp: the reply carries only those
+  const append = `local r = append(KEYS[1], KEYS[3], '${luaInteger('maxLen', maxLen)}', '${luaInteger('maxAgeMs', maxAgeMs)}', ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+return {r[1], r[2]}
 `;
   const live = `if redis.call('HEXISTS', KEYS[2], 'p:' .. ARGV[1]) == 0 then return false end
 `;

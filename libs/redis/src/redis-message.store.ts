@@ -19,7 +19,7 @@ import {
 import { KeySchema } from './key-schema';
 import { MARK_READ_LUA, publishLua } from './lua.scripts';
 import { markSealed } from './sealed-value';
-import { messageOf, RawEntry, replayedOf } from './stream-entry';
+import { frameOfJson, messageOf, RawEntry, replayedOf } from './stream-entry';
 import { RedisClient } from './redis-client.factory';
 
 /** Retention of a user queue. */
@@ -32,8 +32,8 @@ export interface Retention {
 
 type ScriptResult = [key: string, timestamp: string, frame: string] | null;
 
-/** The publish script's answer: a stored message, null (not live), or seconds to wait (limit reached). */
-type PublishResult = ScriptResult | number;
+/** The publish script's answer: the stored message's key and timestamp, null (not live), or seconds to wait (limit reached). */
+type PublishResult = [key: string, timestamp: string] | null | number;
 
 /** The message of a refused publish, naming the limit. */
 export const PUSH_URL_LIMIT_MESSAGE = 'too many publishes to this push URL';
@@ -135,7 +135,8 @@ export class RedisMessageStore implements MessageStore {
       ? await this.pushPublish(stream, urls, channel, this.keys.publishBucket(userQueueId, digest), digest, sealed, urlJson, notificationJson, replaceId ?? '')
       : await this.pushPublish(stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? '');
     if (typeof r === 'number') throw rateLimited(PUSH_URL_LIMIT_MESSAGE, r);
-    return r ? { key: r[0], timestamp: r[1], frame: r[2] } : null;
+    // the frame the script published, built from the same parts
+    return r ? { key: r[0], timestamp: r[1], frame: frameOfJson(r[0], r[1], urlJson, notificationJson) } : null;
   }
 
   async markRead(userQueueId: string, key: string, userQueueUrl: string): Promise<StoredMessage | null> {

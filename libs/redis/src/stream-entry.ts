@@ -6,7 +6,12 @@ export type RawEntry = [id: string, fields: string[]];
 
 /** The wire frame of a stored entry, built by concatenation exactly as the publish script builds it. */
 export function frameOf(key: string, timestamp: string, queue: string, bodyJson: string): string {
-  return `{"key":"${key}","timestamp":"${timestamp}","queue":${JSON.stringify(queue)},"body":${bodyJson}}`;
+  return frameOfJson(key, timestamp, JSON.stringify(queue), bodyJson);
+}
+
+/** frameOf with the queue already JSON text (the publish path has it, as sent to the script). */
+export function frameOfJson(key: string, timestamp: string, queueJson: string, bodyJson: string): string {
+  return `{"key":"${key}","timestamp":"${timestamp}","queue":${queueJson},"body":${bodyJson}}`;
 }
 
 interface EntryFields {
