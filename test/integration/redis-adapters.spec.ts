@@ -206,6 +206,43 @@ describe('Redis round trips', () => {
   });
 });
 
+describe('publishes issued in one turn of the event loop', () => {
+  const codec = new PushUrlCodec('one-turn-test-secret-of-at-least-32-chars');
+
+  it('leave in one write to Redis, and each gets its own answer', async () => {
+    const own = await createRedisClient(TEST_REDIS_URL, 'push-one-turn-test');
+    try {
+      if (!(own instanceof Redis)) throw new Error('expected a single-server connection');
+      const keys = freshKeys();
+      const store = new RedisMessageStore(own, keys, { maxLen: 1000, maxAgeMs: 86_400_000 }, secrets);
+      const uq = newUserQueueId();
+      const pushUrlId = await new RedisPushUrlStore(own, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
+      const url = `https://push.test/queue/${pushUrlId}/`;
+      const publish = (n: number): Promise<string> =>
+        store.publish(uq, pushUrlId, url, normalizeNotification({ title: `turn ${n}` }).json).then((m) => m?.key ?? 'refused');
+      await publish(0); // loads the script (EVALSHA, NOSCRIPT, EVAL)
+      const stream = own.stream;
+      const single = jest.spyOn(stream, '_write');
+      const vectored = jest.spyOn(stream, '_writev');
+      const keysStored = await Promise.all(Array.from({ length: 20 }, (_, i) => publish(i + 1)));
+      expect(single.mock.calls.length + vectored.mock.calls.length).toBe(1);
+      expect(new Set(keysStored).size).toBe(20);
+      expect(keysStored).not.toContain('refused');
+      const entries = await own.xrange(keys.stream(uq), '-', '+');
+      expect(entries.map(([id]) => id)).toEqual(expect.arrayContaining(keysStored));
+      expect(entries).toHaveLength(21);
+      // the next turn's publish is written in its own turn, not held back
+      single.mockClear();
+      vectored.mockClear();
+      await publish(21);
+      expect(single.mock.calls.length + vectored.mock.calls.length).toBe(1);
+      expect(stream.writableCorked).toBe(0);
+    } finally {
+      own.disconnect();
+    }
+  });
+});
+
 describe('push URL ids at rest', () => {
   const codec = new PushUrlCodec('at-rest-test-secret-of-at-least-32-chars');
 

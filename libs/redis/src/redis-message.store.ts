@@ -18,6 +18,7 @@ import {
 } from '@push/domain';
 import { KeySchema } from './key-schema';
 import { MARK_READ_LUA, publishLua } from './lua.scripts';
+import { TurnWriteBatcher } from './turn-write-batcher';
 import { markSealed } from './sealed-value';
 import { frameOfJson, messageOf, RawEntry, replayedOf } from './stream-entry';
 import { RedisClient } from './redis-client.factory';
@@ -100,6 +101,8 @@ export class RedisMessageStore implements MessageStore {
   private readonly publishLimit: BucketLimit | null;
   private readonly toMessage: (entry: RawEntry) => Message;
   private readonly toReplayed: (entry: RawEntry) => ReplayedMessage;
+  /** The publishes of one turn of the event loop leave in one write. */
+  private readonly writes: TurnWriteBatcher;
 
   constructor(
     private readonly redis: RedisClient,
@@ -108,6 +111,7 @@ export class RedisMessageStore implements MessageStore {
     private readonly secrets: PushUrlSecrets,
     private readonly nowMs: () => number = Date.now,
   ) {
+    this.writes = new TurnWriteBatcher(redis);
     this.toMessage = (entry) => messageOf(entry, secrets);
     this.toReplayed = (entry) => replayedOf(entry, secrets);
     const limit = retention.publishLimit;
@@ -131,6 +135,7 @@ export class RedisMessageStore implements MessageStore {
     // stored sealed; the frame is built from the plain JSON text
     const sealed = markSealed(this.secrets.sealPushUrl(pushUrlId, pushUrl));
     const urlJson = JSON.stringify(pushUrl);
+    this.writes.hold();
     const r = this.publishLimit
       ? await this.pushPublish(stream, urls, channel, this.keys.publishBucket(userQueueId, digest), digest, sealed, urlJson, notificationJson, replaceId ?? '')
       : await this.pushPublish(stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? '');
