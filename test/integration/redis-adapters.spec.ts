@@ -9,6 +9,9 @@ import {
   RedisMessageStore,
   RedisNodeRegistry,
   RedisPushUrlStore,
+  Retention,
+  laneTarget,
+  ScriptLane,
 } from '@push/redis';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix, waitFor } from '@push/testing';
 import { clientStoreContract, messageStoreContract, nodeRegistryContract, pushUrlStoreContract } from '@push/testing/contracts';
@@ -35,12 +38,13 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-messageStoreContract('Redis', async (retention) => {
+/** The message store's fixture; with a lane, publishes take the publish script's own connection. */
+const messageStoreFixture = (lane: () => ScriptLane | null) => async (retention: Retention) => {
   const keys = freshKeys();
   return {
-    messages: new RedisMessageStore(redis, keys, retention, secrets),
+    messages: new RedisMessageStore(redis, keys, retention, secrets, Date.now, lane()),
     pushUrls: new RedisPushUrlStore(redis, keys, secrets),
-    async listen(userQueueId) {
+    async listen(userQueueId: string) {
       const subscriber = await createRedisClient(TEST_REDIS_URL, 'push-contract-subscriber');
       const channel = keys.channel(userQueueId);
       const frames: string[] = [];
@@ -56,9 +60,18 @@ messageStoreContract('Redis', async (retention) => {
       };
     },
     // Redis stamps messages with its own TIME, so the store's time can only pass for real
-    elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    elapse: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     close: async () => undefined,
   };
+};
+
+messageStoreContract('Redis', messageStoreFixture(() => null));
+
+describe('publishing through the publish script lane', () => {
+  let lane: ScriptLane | null = null;
+  afterAll(() => lane?.close());
+  const target = laneTarget(TEST_REDIS_URL);
+  messageStoreContract('Redis, publish lane', messageStoreFixture(() => (target === null ? null : (lane ??= new ScriptLane(target, 'push-contract-lane', 2_000)))));
 });
 
 pushUrlStoreContract('Redis', async () => ({ pushUrls: new RedisPushUrlStore(redis, freshKeys(), secrets), close: async () => undefined }));

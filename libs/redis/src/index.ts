@@ -9,3 +9,4 @@ export * from './redis-message.store';
 export * from './redis-node.registry';
 export * from './redis.module';
 export * from './redis-ping';
+export * from './script-lane';

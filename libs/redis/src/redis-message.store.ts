@@ -18,6 +18,7 @@ import {
 } from '@push/domain';
 import { KeySchema } from './key-schema';
 import { MARK_READ_LUA, publishLua } from './lua.scripts';
+import { RespValue, Script, ScriptLane } from './script-lane';
 import { TurnWriteBatcher } from './turn-write-batcher';
 import { markSealed } from './sealed-value';
 import { frameOfJson, messageOf, RawEntry, replayedOf } from './stream-entry';
@@ -47,6 +48,13 @@ interface ScriptClient {
 }
 
 const ZERO: KeyParts = { ms: 0, seq: 0 };
+
+/** The publish script's reply as the lane reads it: {key, timestamp}, nil (false), or an integer. */
+function publishResultOf(reply: RespValue): PublishResult {
+  if (reply === null || typeof reply === 'number') return reply;
+  if (Array.isArray(reply) && typeof reply[0] === 'string' && typeof reply[1] === 'string') return [reply[0], reply[1]];
+  throw new Error(`unexpected publish script reply: ${JSON.stringify(reply)}`);
+}
 
 function keyOrZero(id: string | null | undefined): KeyParts {
   return (id && parseKey(id)) || ZERO;
@@ -101,6 +109,7 @@ export class RedisMessageStore implements MessageStore {
   private readonly publishLimit: BucketLimit | null;
   private readonly toMessage: (entry: RawEntry) => Message;
   private readonly toReplayed: (entry: RawEntry) => ReplayedMessage;
+  private readonly publishScript: Script;
   /** The publishes of one turn of the event loop leave in one write. */
   private readonly writes: TurnWriteBatcher;
 
@@ -110,6 +119,8 @@ export class RedisMessageStore implements MessageStore {
     private readonly retention: Retention,
     private readonly secrets: PushUrlSecrets,
     private readonly nowMs: () => number = Date.now,
+    /** Publishes go through this connection of their own when given (single server); else through `redis`. */
+    private readonly lane: ScriptLane | null = null,
   ) {
     this.writes = new TurnWriteBatcher(redis);
     this.toMessage = (entry) => messageOf(entry, secrets);
@@ -123,6 +134,7 @@ export class RedisMessageStore implements MessageStore {
     const commands = redis as unknown as Record<string, PublishCommand | undefined>;
     if (commands[name] === undefined) redis.defineCommand(name, { numberOfKeys: this.publishLimit ? 4 : 3, lua: publishLua(settings) });
     this.pushPublish = (commands[name] as PublishCommand).bind(redis);
+    this.publishScript = new Script(publishLua(settings), this.publishLimit ? 4 : 3);
     redis.defineCommand('pushMarkRead', { numberOfKeys: 2, lua: MARK_READ_LUA });
     this.scripts = redis as unknown as ScriptClient;
   }
@@ -135,10 +147,16 @@ export class RedisMessageStore implements MessageStore {
     // stored sealed; the frame is built from the plain JSON text
     const sealed = markSealed(this.secrets.sealPushUrl(pushUrlId, pushUrl));
     const urlJson = JSON.stringify(pushUrl);
-    this.writes.hold();
-    const r = this.publishLimit
-      ? await this.pushPublish(stream, urls, channel, this.keys.publishBucket(userQueueId, digest), digest, sealed, urlJson, notificationJson, replaceId ?? '')
-      : await this.pushPublish(stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? '');
+    const keysThenArgs = this.publishLimit
+      ? [stream, urls, channel, this.keys.publishBucket(userQueueId, digest), digest, sealed, urlJson, notificationJson, replaceId ?? '']
+      : [stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? ''];
+    let r: PublishResult;
+    if (this.lane !== null) {
+      r = publishResultOf(await this.lane.run(this.publishScript, keysThenArgs));
+    } else {
+      this.writes.hold();
+      r = await this.pushPublish(...keysThenArgs);
+    }
     if (typeof r === 'number') throw rateLimited(PUSH_URL_LIMIT_MESSAGE, r);
     // the frame the script published, built from the same parts
     return r ? { key: r[0], timestamp: r[1], frame: frameOfJson(r[0], r[1], urlJson, notificationJson) } : null;

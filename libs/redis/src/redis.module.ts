@@ -9,6 +9,7 @@ import { RedisClientStore } from './redis-client.store';
 import { RedisMessageStore } from './redis-message.store';
 import { RedisNodeRegistry } from './redis-node.registry';
 import { RedisPushUrlStore } from './redis-push-url.store';
+import { laneTarget, ScriptLane } from './script-lane';
 
 /** Injection tokens of the Redis-backed ports. */
 export const REDIS = Symbol('REDIS');
@@ -20,6 +21,8 @@ export const NODE_REGISTRY = Symbol('NODE_REGISTRY');
 export const PUSH_URL_CODEC = Symbol('PUSH_URL_CODEC');
 /** Optional: CLIENT SETNAME of the main connection ('push' when absent); a gateway names it after its node so the reaper can find it. */
 export const REDIS_CONNECTION_NAME = Symbol('REDIS_CONNECTION_NAME');
+/** The publish script's own connection (ScriptLane); null on Redis Cluster, where publishes use the main client. */
+export const PUBLISH_LANE = Symbol('PUBLISH_LANE');
 
 /** The push URL secret: PUSH_URL_SECRET, or one generated once and shared by every process through Redis. */
 export async function pushUrlSecret(redis: RedisClient, keys: KeySchema, configured: string | null): Promise<string> {
@@ -32,9 +35,13 @@ export async function pushUrlSecret(redis: RedisClient, keys: KeySchema, configu
 
 @Injectable()
 class RedisLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(PUBLISH_LANE) private readonly lane: ScriptLane | null,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    this.lane?.close();
     await this.redis.quit().catch((err: unknown) => new Logger(RedisLifecycle.name).warn(`redis quit: ${String(err)}`));
   }
 }
@@ -51,6 +58,15 @@ class RedisLifecycle implements OnApplicationShutdown {
       useFactory: (c: PushConfig, name?: string) =>
         createRedisClient(c.redisUrl, name ?? 'push', c.redisCommandTimeoutMs > 0 ? { commandTimeout: c.redisCommandTimeoutMs } : {}),
     },
+    {
+      provide: PUBLISH_LANE,
+      inject: [PUSH_CONFIG, { token: REDIS_CONNECTION_NAME, optional: true }],
+      // opened by the first publish, so only the api's processes hold it
+      useFactory: (c: PushConfig, name?: string) => {
+        const target = laneTarget(c.redisUrl);
+        return target === null ? null : new ScriptLane(target, `${name ?? 'push'}-publish`, c.redisCommandTimeoutMs);
+      },
+    },
     { provide: CLIENT_STORE, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisClientStore(r, k) },
     {
       provide: PUSH_URL_STORE,
@@ -59,8 +75,8 @@ class RedisLifecycle implements OnApplicationShutdown {
     },
     {
       provide: MESSAGE_STORE,
-      inject: [REDIS, KEY_SCHEMA, PUSH_CONFIG, PUSH_URL_CODEC],
-      useFactory: (r: RedisClient, k: KeySchema, c: PushConfig, codec: PushUrlCodec) =>
+      inject: [REDIS, KEY_SCHEMA, PUSH_CONFIG, PUSH_URL_CODEC, PUBLISH_LANE],
+      useFactory: (r: RedisClient, k: KeySchema, c: PushConfig, codec: PushUrlCodec, lane: ScriptLane | null) =>
         new RedisMessageStore(
           r,
           k,
@@ -70,6 +86,8 @@ class RedisLifecycle implements OnApplicationShutdown {
             publishLimit: { burst: c.publishBurstPerPushUrl, ratePerS: c.publishRatePerPushUrl },
           },
           codec,
+          Date.now,
+          lane,
         ),
     },
     { provide: NODE_REGISTRY, inject: [REDIS, KEY_SCHEMA], useFactory: (r: RedisClient, k: KeySchema) => new RedisNodeRegistry(r, k) },
