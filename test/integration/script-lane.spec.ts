@@ -22,6 +22,11 @@ afterEach(() => {
   for (const lane of lanes.splice(0)) lane.close();
 });
 
+/** Resolves once the lane runs a command again (it reconnects by itself). */
+async function reconnected(lane: ScriptLane, key: string): Promise<void> {
+  await waitFor(async () => (await lane.run(ECHO, [key, 'back']).catch(() => null)) !== null, 10_000, 'the lane to reconnect');
+}
+
 describe('laneTarget', () => {
   it('reads host, port, credentials and database from REDIS_URL, and has none for a cluster', () => {
     expect(laneTarget('redis://127.0.0.1:6390')).toEqual({ host: '127.0.0.1', port: 6390, tls: false, username: null, password: null, db: 0 });
@@ -99,17 +104,7 @@ describe('ScriptLane against a redis-server of its own', () => {
     expect(Date.now() - t0).toBeLessThan(500);
     await server.start();
     admin = await server.admin();
-    await waitFor(
-      async () => {
-        try {
-          return (await lane.run(ECHO, ['lane:d', 'back'])) !== null;
-        } catch {
-          return false;
-        }
-      },
-      10_000,
-      'the lane to reconnect',
-    );
+    await reconnected(lane, 'lane:d');
   });
 
   it('refuses a command unanswered after the timeout, and later replies still reach their own commands', async () => {
@@ -123,6 +118,31 @@ describe('ScriptLane against a redis-server of its own', () => {
     }
     // the late reply arrives and is dropped: the next command gets its own answer (INCR counted both)
     expect(await lane.run(ECHO, ['lane:e', 'next'])).toEqual(['lane:e', 'next', 3]);
+  });
+
+  it('gives up a connection that answers nothing for four timeouts, refuses meanwhile, and opens anew', async () => {
+    const lane = laneFor(server.url, 200);
+    await lane.run(ECHO, ['lane:f', 'x']);
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      await expect(lane.run(ECHO, ['lane:f', 'late'])).rejects.toThrow('Command timed out');
+      // after 4 x 200 ms of silence the connection is dropped: commands are refused at once, not queued
+      await waitFor(
+        async () => {
+          const t0 = Date.now();
+          const refused = await lane.run(ECHO, ['lane:f', 'probe']).then(
+            () => false,
+            (err: Error) => /isn't writeable|Connection is closed/.test(err.message),
+          );
+          return refused && Date.now() - t0 < 100;
+        },
+        5_000,
+        'the silent connection to be given up',
+      );
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    await reconnected(lane, 'lane:f');
   });
 });
 
@@ -150,6 +170,17 @@ describe('ScriptLane reading replies', () => {
     for (const lane of lanes.splice(0)) lane.close();
     await new Promise<void>((resolve) => fake.close(() => resolve()));
   });
+
+  it('a first connection that never answers fails within the timeouts, worded as an outage, and the next command at once', async () => {
+    const url = await fakeRedis(() => '');
+    const lane = laneFor(url);
+    const t0 = Date.now();
+    await expect(lane.run(ECHO, ['k', 'a'])).rejects.toThrow(/isn't writeable.*\((Command timed out|connect ETIMEDOUT)/);
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    const t1 = Date.now();
+    await expect(lane.run(ECHO, ['k', 'b'])).rejects.toThrow("isn't writeable");
+    expect(Date.now() - t1).toBeLessThan(100);
+  }, 15_000);
 
   it('reads nested arrays, nil, integers and empty strings split over many chunks', async () => {
     const url = await fakeRedis((command) => (command.includes('SETNAME') ? '+OK\r\n' : '*4\r\n$5\r\nhé!!\r\n$-1\r\n:-42\r\n*2\r\n$0\r\n\r\n+ok\r\n'));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { connect as connectTcp, Socket } from 'node:net';
+import { connect as connectTcp, isIP, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { connect as connectTls } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { REDIS_RETRY_MAX_DELAY_MS } from './redis-client.factory';
@@ -44,7 +45,10 @@ export function laneTarget(redisUrl: string): LaneTarget | null {
 const NOT_CONNECTED = "Stream isn't writeable and enableOfflineQueue options is false";
 const CLOSED = 'Connection is closed.';
 const TIMED_OUT = 'Command timed out';
+/** Connect and handshake must be done within this. */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** A connection that answers nothing for this many command timeouts is given up (a stopped or half-open peer). */
+const SILENT_TIMEOUTS = 4;
 
 /** A command sent and not yet answered. Settled early (timeout) entries stay queued to take their reply. */
 interface Pending {
@@ -53,6 +57,7 @@ interface Pending {
   /** The script and arguments, to send again as EVAL when Redis does not know the script (NOSCRIPT). */
   readonly script: Script | null;
   readonly args: readonly string[];
+  /** performance.now() when first sent (a NOSCRIPT resend keeps it). */
   readonly sentAt: number;
   settled: boolean;
 }
@@ -159,15 +164,19 @@ export class ScriptLane {
   private everReady = false;
   private pending: Pending[] = [];
   private reader = new ReplyReader();
-  private corked = false;
+  /** The socket corked for this turn, if any. */
+  private corked: Socket | null = null;
+  /** Entries at the head of `pending` already refused for their timeout (the scan starts after them). */
+  private expiredHead = 0;
   private attempts = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private timeoutTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private downLogged = false;
   private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket?.uncork();
+    const socket = this.corked;
+    this.corked = null;
+    socket?.uncork();
   };
 
   constructor(
@@ -187,17 +196,24 @@ export class ScriptLane {
   /** Stops reconnecting and closes the connection; commands still in flight are refused. */
   close(): void {
     this.closed = true;
+    this.ready = false;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.timeoutTimer) clearInterval(this.timeoutTimer);
     this.socket?.destroy();
     this.failAll(new Error(CLOSED));
   }
 
-  /** The first command opens the lane and waits for it; once it has been ready, a lane that is down refuses at once. */
+  /**
+   * The first command opens the lane and waits for that first attempt; after it (ready once, or the
+   * attempt failed) a lane that is down refuses at once. A failed attempt reads as "not connected",
+   * whatever the socket said (ENOTFOUND, a refused AUTH), so the edge answers 503.
+   */
   private whenReady(): Promise<void> {
     if (this.closed) return Promise.reject(new Error(CLOSED));
-    if (this.everReady || this.reconnectTimer !== null) return Promise.reject(new Error(NOT_CONNECTED));
-    this.opening ??= this.open();
+    if (this.everReady || this.attempts > 0) return Promise.reject(new Error(NOT_CONNECTED));
+    this.opening ??= this.open().catch((err: unknown) => {
+      throw new Error(`${NOT_CONNECTED} (${err instanceof Error ? err.message : String(err)})`);
+    });
     return this.opening;
   }
 
@@ -207,13 +223,13 @@ export class ScriptLane {
   }
 
   /** Queues a command on the open socket; the commands of one turn leave in one write. */
-  private write(script: Script | null, words: readonly string[]): Promise<RespValue> {
+  private write(script: Script | null, words: readonly string[], sentAt = performance.now()): Promise<RespValue> {
     const socket = this.socket;
     if (socket === null || !socket.writable) return Promise.reject(new Error(NOT_CONNECTED));
     return new Promise<RespValue>((resolve, reject) => {
-      this.pending.push({ resolve, reject, script, args: words, sentAt: Date.now(), settled: false });
-      if (!this.corked) {
-        this.corked = true;
+      this.pending.push({ resolve, reject, script, args: words, sentAt, settled: false });
+      if (this.corked === null) {
+        this.corked = socket;
         socket.cork();
         setImmediate(this.uncork);
       }
@@ -225,16 +241,18 @@ export class ScriptLane {
   private open(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const { host, port } = this.target;
-      const socket = this.target.tls ? connectTls({ host, port, servername: host }) : connectTcp({ host, port });
+      const socket = this.target.tls ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }) }) : connectTcp({ host, port });
       this.socket = socket;
       this.reader = new ReplyReader();
+      this.expiredHead = 0;
       socket.setNoDelay(true);
+      // covers the handshake too: a server that accepts and never answers is given up
       socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error(`connect ETIMEDOUT ${host}:${port}`)));
       socket.once(this.target.tls ? 'secureConnect' : 'connect', () => {
-        socket.setTimeout(0);
         this.handshake().then(
           () => {
             if (this.socket !== socket) return;
+            socket.setTimeout(0);
             this.ready = true;
             this.everReady = true;
             this.attempts = 0;
@@ -286,10 +304,11 @@ export class ScriptLane {
       }
       if (reply === undefined) return;
       const p = this.pending.shift();
+      if (this.expiredHead > 0) this.expiredHead--;
       if (p === undefined || p.settled) continue;
       if (reply instanceof RespError && reply.message.startsWith('NOSCRIPT') && p.script !== null) {
         // Redis restarted or flushed its scripts: this one goes again in full (Redis keeps it from then on)
-        this.write(null, ['EVAL', p.script.lua, ...p.args.slice(2)]).then(p.resolve, p.reject);
+        this.write(null, ['EVAL', p.script.lua, ...p.args.slice(2)], p.sentAt).then(p.resolve, p.reject);
         continue;
       }
       p.resolve(reply);
@@ -312,20 +331,33 @@ export class ScriptLane {
     }, delay);
   }
 
-  /** Refuses commands unanswered for longer than the timeout; their replies, if they come, are dropped. */
+  /**
+   * Refuses commands unanswered for longer than the timeout; their replies, if they come, are dropped
+   * (they stay queued, so every later reply still meets its own command). When nothing at all has been
+   * answered for SILENT_TIMEOUTS timeouts the connection is given up and opened anew.
+   */
   private refuseLate(): void {
-    const limit = Date.now() - this.commandTimeoutMs;
-    for (const p of this.pending) {
-      if (p.sentAt > limit) break;
+    const now = performance.now();
+    const limit = now - this.commandTimeoutMs;
+    const pending = this.pending;
+    while (this.expiredHead < pending.length) {
+      const p = pending[this.expiredHead];
+      if (p === undefined || p.sentAt > limit) break;
+      this.expiredHead++;
       if (p.settled) continue;
       p.settled = true;
       p.reject(new Error(TIMED_OUT));
+    }
+    const oldest = pending[0];
+    if (oldest !== undefined && now - oldest.sentAt > SILENT_TIMEOUTS * this.commandTimeoutMs) {
+      this.socket?.destroy(new Error(`${TIMED_OUT}: no reply for ${SILENT_TIMEOUTS} timeouts, reconnecting`));
     }
   }
 
   private failAll(err: Error): void {
     const all = this.pending;
     this.pending = [];
+    this.expiredHead = 0;
     for (const p of all) if (!p.settled) p.reject(err);
   }
 }
