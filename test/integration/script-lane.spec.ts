@@ -50,6 +50,20 @@ describe('ScriptLane against a redis-server of its own', () => {
     await server.destroy();
   });
 
+  /** A lane whose command timed out while the server was stopped (SIGSTOP); `during` runs before it is continued. */
+  async function timedOutWhileStopped(timeoutMs: number, key: string, during: (lane: ScriptLane) => Promise<void>): Promise<ScriptLane> {
+    const lane = laneFor(server.url, timeoutMs);
+    await lane.run(ECHO, [key, 'x']);
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      await expect(lane.run(ECHO, [key, 'late'])).rejects.toThrow('Command timed out');
+      await during(lane);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    return lane;
+  }
+
   it('runs a script by its SHA-1, loading it once when Redis does not know it (NOSCRIPT)', async () => {
     const lane = laneFor(server.url);
     await admin.script('FLUSH');
@@ -108,29 +122,18 @@ describe('ScriptLane against a redis-server of its own', () => {
   });
 
   it('refuses a command unanswered after the timeout, and later replies still reach their own commands', async () => {
-    const lane = laneFor(server.url, 300);
-    await lane.run(ECHO, ['lane:e', 'x']);
-    process.kill(server.pid, 'SIGSTOP');
-    try {
-      await expect(lane.run(ECHO, ['lane:e', 'late'])).rejects.toThrow('Command timed out');
-    } finally {
-      process.kill(server.pid, 'SIGCONT');
-    }
+    const lane = await timedOutWhileStopped(300, 'lane:e', async () => undefined);
     // the late reply arrives and is dropped: the next command gets its own answer (INCR counted both)
     expect(await lane.run(ECHO, ['lane:e', 'next'])).toEqual(['lane:e', 'next', 3]);
   });
 
   it('gives up a connection that answers nothing for four timeouts, refuses meanwhile, and opens anew', async () => {
-    const lane = laneFor(server.url, 200);
-    await lane.run(ECHO, ['lane:f', 'x']);
-    process.kill(server.pid, 'SIGSTOP');
-    try {
-      await expect(lane.run(ECHO, ['lane:f', 'late'])).rejects.toThrow('Command timed out');
+    const lane = await timedOutWhileStopped(200, 'lane:f', async (stopped) => {
       // after 4 x 200 ms of silence the connection is dropped: commands are refused at once, not queued
       await waitFor(
         async () => {
           const t0 = Date.now();
-          const refused = await lane.run(ECHO, ['lane:f', 'probe']).then(
+          const refused = await stopped.run(ECHO, ['lane:f', 'probe']).then(
             () => false,
             (err: Error) => /isn't writeable|Connection is closed/.test(err.message),
           );
@@ -139,9 +142,7 @@ describe('ScriptLane against a redis-server of its own', () => {
         5_000,
         'the silent connection to be given up',
       );
-    } finally {
-      process.kill(server.pid, 'SIGCONT');
-    }
+    });
     await reconnected(lane, 'lane:f');
   });
 });
