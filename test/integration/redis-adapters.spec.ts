@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { newUserQueueId, normalizeNotification, PushUrlCodec, RateLimitedError } from '@push/domain';
 import {
@@ -222,26 +223,28 @@ describe('Redis round trips', () => {
 describe('publishes issued in one turn of the event loop', () => {
   const codec = new PushUrlCodec('one-turn-test-secret-of-at-least-32-chars');
 
-  it('leave in one write to Redis, and each gets its own answer', async () => {
-    const own = await createRedisClient(TEST_REDIS_URL, 'push-one-turn-test');
+  it('leave through the publish lane in one write to Redis, and each gets its own answer', async () => {
+    const target = laneTarget(TEST_REDIS_URL);
+    if (target === null) throw new Error('expected a single-server REDIS_URL');
+    const lane = new ScriptLane(target, 'push-one-turn-test', 2_000);
+    const single = jest.spyOn(Socket.prototype, '_write');
+    const vectored = jest.spyOn(Socket.prototype, '_writev');
     try {
-      if (!(own instanceof Redis)) throw new Error('expected a single-server connection');
       const keys = freshKeys();
-      const store = new RedisMessageStore(own, keys, { maxLen: 1000, maxAgeMs: 86_400_000 }, secrets);
+      const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000 }, secrets, Date.now, lane);
       const uq = newUserQueueId();
-      const pushUrlId = await new RedisPushUrlStore(own, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
+      const pushUrlId = await new RedisPushUrlStore(redis, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
       const url = `https://push.test/queue/${pushUrlId}/`;
       const publish = (n: number): Promise<string> =>
         store.publish(uq, pushUrlId, url, normalizeNotification({ title: `turn ${n}` }).json).then((m) => m?.key ?? 'refused');
-      await publish(0); // loads the script (EVALSHA, NOSCRIPT, EVAL)
-      const stream = own.stream;
-      const single = jest.spyOn(stream, '_write');
-      const vectored = jest.spyOn(stream, '_writev');
+      await publish(0); // opens the lane and loads the script (EVALSHA, NOSCRIPT, EVAL)
+      single.mockClear();
+      vectored.mockClear();
       const keysStored = await Promise.all(Array.from({ length: 20 }, (_, i) => publish(i + 1)));
       expect(single.mock.calls.length + vectored.mock.calls.length).toBe(1);
       expect(new Set(keysStored).size).toBe(20);
       expect(keysStored).not.toContain('refused');
-      const entries = await own.xrange(keys.stream(uq), '-', '+');
+      const entries = await redis.xrange(keys.stream(uq), '-', '+');
       expect(entries.map(([id]) => id)).toEqual(expect.arrayContaining(keysStored));
       expect(entries).toHaveLength(21);
       // the next turn's publish is written in its own turn, not held back
@@ -249,9 +252,10 @@ describe('publishes issued in one turn of the event loop', () => {
       vectored.mockClear();
       await publish(21);
       expect(single.mock.calls.length + vectored.mock.calls.length).toBe(1);
-      expect(stream.writableCorked).toBe(0);
     } finally {
-      own.disconnect();
+      single.mockRestore();
+      vectored.mockRestore();
+      lane.close();
     }
   });
 });

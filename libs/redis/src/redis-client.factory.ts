@@ -20,7 +20,7 @@ export function connectionOptions(name: string): RedisOptions {
     // that was delay and CPU on the api's critical path: at 10,000 offered, 5,140-6,405 -> 6,311-7,227
     // delivered/s and p99 42-58 -> 35-44 ms with it off (bench, three alternating runs each); connects/s
     // unchanged. Where batching pays it is explicit: a connect storm's SUBSCRIBEs, the monitor's sweeps, and
-    // the publishes of one turn of the event loop (TurnWriteBatcher: a cork, no Pipeline).
+    // the publishes of one turn of the event loop (ScriptLane corks its socket: no Pipeline).
     enableAutoPipelining: false,
     retryStrategy: (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), REDIS_RETRY_MAX_DELAY_MS),
   };

@@ -19,7 +19,6 @@ import {
 import { KeySchema } from './key-schema';
 import { MARK_READ_LUA, publishLua } from './lua.scripts';
 import { RespValue, Script, ScriptLane } from './script-lane';
-import { TurnWriteBatcher } from './turn-write-batcher';
 import { markSealed } from './sealed-value';
 import { frameOfJson, messageOf, RawEntry, replayedOf } from './stream-entry';
 import { RedisClient } from './redis-client.factory';
@@ -110,8 +109,6 @@ export class RedisMessageStore implements MessageStore {
   private readonly toMessage: (entry: RawEntry) => Message;
   private readonly toReplayed: (entry: RawEntry) => ReplayedMessage;
   private readonly publishScript: Script;
-  /** The publishes of one turn of the event loop leave in one write. */
-  private readonly writes: TurnWriteBatcher;
 
   constructor(
     private readonly redis: RedisClient,
@@ -122,7 +119,6 @@ export class RedisMessageStore implements MessageStore {
     /** Publishes go through this connection of their own when given (single server); else through `redis`. */
     private readonly lane: ScriptLane | null = null,
   ) {
-    this.writes = new TurnWriteBatcher(redis);
     this.toMessage = (entry) => messageOf(entry, secrets);
     this.toReplayed = (entry) => replayedOf(entry, secrets);
     const limit = retention.publishLimit;
@@ -150,13 +146,7 @@ export class RedisMessageStore implements MessageStore {
     const keysThenArgs = this.publishLimit
       ? [stream, urls, channel, this.keys.publishBucket(userQueueId, digest), digest, sealed, urlJson, notificationJson, replaceId ?? '']
       : [stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? ''];
-    let r: PublishResult;
-    if (this.lane !== null) {
-      r = publishResultOf(await this.lane.run(this.publishScript, keysThenArgs));
-    } else {
-      this.writes.hold();
-      r = await this.pushPublish(...keysThenArgs);
-    }
+    const r = this.lane !== null ? publishResultOf(await this.lane.run(this.publishScript, keysThenArgs)) : await this.pushPublish(...keysThenArgs);
     if (typeof r === 'number') throw rateLimited(PUSH_URL_LIMIT_MESSAGE, r);
     // the frame the script published, built from the same parts
     return r ? { key: r[0], timestamp: r[1], frame: frameOfJson(r[0], r[1], urlJson, notificationJson) } : null;
