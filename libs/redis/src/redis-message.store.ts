@@ -128,9 +128,11 @@ export class RedisMessageStore implements MessageStore {
     const settings = { maxLen: retention.maxLen, maxAgeMs: retention.maxAgeMs, limit: this.publishLimit };
     const name = `pushPublish_${settings.maxLen}_${settings.maxAgeMs}_${this.publishLimit ? `${this.publishLimit.burst}_${this.publishLimit.ratePerS}` : 'unlimited'}`;
     const commands = redis as unknown as Record<string, PublishCommand | undefined>;
-    if (commands[name] === undefined) redis.defineCommand(name, { numberOfKeys: this.publishLimit ? 4 : 3, lua: publishLua(settings) });
+    const lua = publishLua(settings);
+    const numberOfKeys = this.publishLimit ? 4 : 3;
+    if (commands[name] === undefined) redis.defineCommand(name, { numberOfKeys, lua });
     this.pushPublish = (commands[name] as PublishCommand).bind(redis);
-    this.publishScript = new Script(publishLua(settings), this.publishLimit ? 4 : 3);
+    this.publishScript = new Script(lua, numberOfKeys);
     redis.defineCommand('pushMarkRead', { numberOfKeys: 2, lua: MARK_READ_LUA });
     this.scripts = redis as unknown as ScriptClient;
   }
