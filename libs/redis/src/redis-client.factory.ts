@@ -7,6 +7,11 @@ export type RedisClient = Redis | Cluster;
 /** Longest wait between two reconnect attempts: a connection is back at most this long after Redis is. */
 export const REDIS_RETRY_MAX_DELAY_MS = 2_000;
 
+/** Wait before reconnect attempt `attempt` (1, 2, …): doubling from 100 ms up to REDIS_RETRY_MAX_DELAY_MS. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 6), REDIS_RETRY_MAX_DELAY_MS);
+}
+
 /** Options shared by every connection: fail fast while Redis is away (the edge answers 503), reconnect forever. */
 export function connectionOptions(name: string): RedisOptions {
   return {
@@ -22,7 +27,7 @@ export function connectionOptions(name: string): RedisOptions {
     // unchanged. Where batching pays it is explicit: a connect storm's SUBSCRIBEs, the monitor's sweeps, and
     // the publishes of one turn of the event loop (ScriptLane corks its socket: no Pipeline).
     enableAutoPipelining: false,
-    retryStrategy: (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), REDIS_RETRY_MAX_DELAY_MS),
+    retryStrategy: reconnectDelayMs,
   };
 }
 

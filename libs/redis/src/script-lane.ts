@@ -3,7 +3,7 @@ import { connect as connectTcp, isIP, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as connectTls } from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { REDIS_RETRY_MAX_DELAY_MS } from './redis-client.factory';
+import { reconnectDelayMs } from './redis-client.factory';
 
 /** A RESP2 reply: simple or bulk string, integer, nil, error, or an array of those. */
 export type RespValue = string | number | null | RespError | RespValue[];
@@ -322,8 +322,8 @@ export class ScriptLane {
     this.opening = null;
     this.failAll(new Error(CLOSED));
     if (this.closed) return;
-    const delay = Math.min(50 * 2 ** Math.min(this.attempts, 6), REDIS_RETRY_MAX_DELAY_MS);
     this.attempts++;
+    const delay = reconnectDelayMs(this.attempts);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.opening = this.open();
