@@ -159,15 +159,15 @@ export class ScriptLane {
   private readonly logger = new Logger(ScriptLane.name);
   private socket: Socket | null = null;
   private ready = false;
-  /** The connection being opened; commands wait for it only before the lane was ever ready. */
+  /** The first connect attempt: the only one that commands wait for. */
   private opening: Promise<void> | null = null;
-  private everReady = false;
   private pending: Pending[] = [];
   private reader = new ReplyReader();
   /** The socket corked for this turn, if any. */
   private corked: Socket | null = null;
   /** Entries at the head of `pending` already refused for their timeout (the scan starts after them). */
   private expiredHead = 0;
+  /** Failed or lost connections since the lane was last ready (0 while ready or before the first attempt ended). */
   private attempts = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private timeoutTimer: NodeJS.Timeout | null = null;
@@ -210,7 +210,7 @@ export class ScriptLane {
    */
   private whenReady(): Promise<void> {
     if (this.closed) return Promise.reject(new Error(CLOSED));
-    if (this.everReady || this.attempts > 0) return Promise.reject(new Error(NOT_CONNECTED));
+    if (this.attempts > 0) return Promise.reject(new Error(NOT_CONNECTED));
     this.opening ??= this.open().catch((err: unknown) => {
       throw new Error(`${NOT_CONNECTED} (${err instanceof Error ? err.message : String(err)})`);
     });
@@ -254,9 +254,7 @@ export class ScriptLane {
             if (this.socket !== socket) return;
             socket.setTimeout(0);
             this.ready = true;
-            this.everReady = true;
             this.attempts = 0;
-            this.opening = null;
             if (this.downLogged) this.logger.log(`connection ${this.name} ready again`);
             this.downLogged = false;
             resolve();
@@ -319,15 +317,14 @@ export class ScriptLane {
     if (this.socket !== socket) return;
     this.ready = false;
     this.socket = null;
-    this.opening = null;
     this.failAll(new Error(CLOSED));
     if (this.closed) return;
     this.attempts++;
     const delay = reconnectDelayMs(this.attempts);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      this.opening = this.open();
-      this.opening.catch(() => undefined);
+      // a failed attempt closes the socket, which schedules the next one
+      this.open().catch(() => undefined);
     }, delay);
   }
 
