@@ -128,7 +128,7 @@ describe('Redis round trips', () => {
 
   async function setup(): Promise<{ keys: KeySchema; store: RedisMessageStore; uq: string; pushUrlId: string; publish: () => Promise<string> }> {
     const keys = freshKeys();
-    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000, publishLimit: { burst: 100, ratePerS: 100 } }, secrets);
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, publishLimit: { burst: 100, ratePerS: 100 } }, secrets);
     const uq = newUserQueueId();
     const pushUrlId = await new RedisPushUrlStore(redis, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
     const { json } = normalizeNotification({ title: 'one trip', replaceId: 'r' });
@@ -140,7 +140,7 @@ describe('Redis round trips', () => {
     return { keys, store, uq, pushUrlId, publish };
   }
 
-  it('one publish is one command from the client (EVALSHA); the script checks, appends, trims and publishes', async () => {
+  it('one publish is one command from the client (EVALSHA); the script checks, appends (length-capped) and publishes', async () => {
     const { keys, uq, pushUrlId, publish } = await setup();
     // the first call of a script may need EVALSHA + EVAL (NOSCRIPT) to load it; from then on it is one command
     await publish();
@@ -153,13 +153,13 @@ describe('Redis round trips', () => {
     for (const k of scriptKeys) expect(k).toContain(`{u:${uq}}`);
     // the key names never show the push URL id (its digest names the bucket)
     for (const k of scriptKeys) expect(k).not.toContain(pushUrlId);
-    // live check, the push URL's publish bucket (read, then take a token), append, trim, publish
-    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'get', 'set', 'xadd', 'xtrim', 'publish']);
+    // live check, the push URL's publish bucket (read, then take a token), append, publish: no XTRIM (age is the monitor's)
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'get', 'set', 'xadd', 'publish']);
   });
 
   it('without a publish limit the script has no bucket: three keys, and retention is in its text, not its arguments', async () => {
     const keys = freshKeys();
-    const store = new RedisMessageStore(redis, keys, { maxLen: 7, maxAgeMs: 86_400_000, publishLimit: { burst: 0, ratePerS: 0 } }, secrets);
+    const store = new RedisMessageStore(redis, keys, { maxLen: 7, publishLimit: { burst: 0, ratePerS: 0 } }, secrets);
     const uq = newUserQueueId();
     const pushUrlId = await new RedisPushUrlStore(redis, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
     const { json } = normalizeNotification({ title: 'unlimited' });
@@ -173,7 +173,7 @@ describe('Redis round trips', () => {
     expect(evalsha.slice(3, 3 + Number(evalsha[2]))).toEqual([keys.stream(uq), keys.pushUrls(uq), keys.channel(uq)]);
     // digest, sealed push URL, push URL JSON, notification JSON, replaceId
     expect(evalsha.length - 3 - Number(evalsha[2])).toBe(5);
-    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'xadd', 'xtrim', 'publish']);
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'xadd', 'publish']);
     // the retention written into the text is the store's
     expect(script.find((args) => args[0].toLowerCase() === 'xadd')?.slice(2, 4)).toEqual(['MAXLEN', '7']);
     for (let i = 0; i < 10; i++) await publish();
@@ -187,7 +187,7 @@ describe('Redis round trips', () => {
     const aheadMs = Number(first.split('-')[0]) + 60_000;
     await redis.xadd(keys.stream(uq), `${aheadMs}-998`, 'q', 'x', 'b', '{"title":"ahead"}');
     const { script } = await commandsDuring(keys, publish);
-    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'get', 'set', 'xadd', 'xinfo', 'xadd', 'xtrim', 'publish']);
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['hexists', 'get', 'set', 'xadd', 'xinfo', 'xadd', 'publish']);
     const [newest] = (await redis.xrevrange(keys.stream(uq), '+', '-', 'COUNT', 1)) as [string, string[]][];
     expect(newest[0]).toBe(`${aheadMs}-999`);
     expect(await publish()).toBe(`${aheadMs + 1}-0`);
@@ -195,7 +195,7 @@ describe('Redis round trips', () => {
 
   it('a publish refused by its push URL limit is one command too, and stores and publishes nothing', async () => {
     const keys = freshKeys();
-    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000, publishLimit: { burst: 1, ratePerS: 1 } }, secrets);
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, publishLimit: { burst: 1, ratePerS: 1 } }, secrets);
     const uq = newUserQueueId();
     const pushUrlId = await new RedisPushUrlStore(redis, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
     const { json } = normalizeNotification({ title: 'limited' });
@@ -216,7 +216,7 @@ describe('Redis round trips', () => {
     const next = await publish();
     const { client, script } = await commandsDuring(keys, () => store.markRead(uq, next, `https://push.test/queue/${uq}/`));
     expect(client.map((args) => args[0].toLowerCase())).toEqual(['evalsha']);
-    expect(script.map((args) => args[0].toLowerCase())).toEqual(['xrange', 'xadd', 'xtrim', 'publish']);
+    expect(script.map((args) => args[0].toLowerCase())).toEqual(['xrange', 'xadd', 'publish']);
   });
 });
 
@@ -231,7 +231,7 @@ describe('publishes issued in one turn of the event loop', () => {
     const vectored = jest.spyOn(Socket.prototype, '_writev');
     try {
       const keys = freshKeys();
-      const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000 }, secrets, Date.now, lane);
+      const store = new RedisMessageStore(redis, keys, { maxLen: 1000 }, secrets, Date.now, lane);
       const uq = newUserQueueId();
       const pushUrlId = await new RedisPushUrlStore(redis, keys, secrets).findOrCreate(uq, 'example.com', codec.seal(uq));
       const url = `https://push.test/queue/${pushUrlId}/`;
@@ -266,7 +266,7 @@ describe('push URL ids at rest', () => {
   it('stores neither a push URL id nor a push URL in plain text, and reads both back exactly', async () => {
     const keys = freshKeys();
     const pushUrls = new RedisPushUrlStore(redis, keys, secrets);
-    const store = new RedisMessageStore(redis, keys, { maxLen: 1000, maxAgeMs: 86_400_000 }, secrets);
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000 }, secrets);
     const uq = newUserQueueId();
     const id = await pushUrls.findOrCreate(uq, 'example.com', codec.seal(uq));
     const url = `https://push.test/queue/${id}/`;

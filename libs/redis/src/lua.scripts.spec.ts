@@ -1,22 +1,24 @@
 import { publishLua } from './lua.scripts';
 
 describe('publishLua', () => {
-  it('writes retention and the limit into the text, and leaves the bucket out without a limit', () => {
-    const limited = publishLua({ maxLen: 1000, maxAgeMs: 86_400_000, limit: { burst: 100, ratePerS: 2 } });
-    expect(limited).toContain("'1000', '86400000', ARGV[2]");
+  it('writes the length cap and the limit into the text, and leaves the bucket out without a limit', () => {
+    const limited = publishLua({ maxLen: 1000, limit: { burst: 100, ratePerS: 2 } });
+    expect(limited).toContain("'1000', ARGV[2]");
     expect(limited).toContain('take_publish_token(KEYS[4], 100, 2)');
-    const unlimited = publishLua({ maxLen: 5, maxAgeMs: 60_000, limit: null });
-    expect(unlimited).toContain("'5', '60000', ARGV[2]");
+    const unlimited = publishLua({ maxLen: 5, limit: null });
+    expect(unlimited).toContain("'5', ARGV[2]");
+    // trimming by age is the monitor's, not every publish's
+    expect(unlimited).not.toContain('MINID');
     expect(unlimited).not.toContain('take_publish_token');
     expect(unlimited).not.toContain('KEYS[4]');
   });
 
   it.each([
-    ['maxLen', { maxLen: 1.5, maxAgeMs: 1, limit: null }],
-    ['maxAgeMs', { maxLen: 1, maxAgeMs: -1, limit: null }],
-    ['maxLen', { maxLen: Number.NaN, maxAgeMs: 1, limit: null }],
-    ['burst', { maxLen: 1, maxAgeMs: 1, limit: { burst: Number.POSITIVE_INFINITY, ratePerS: 1 } }],
-    ['ratePerS', { maxLen: 1, maxAgeMs: 1, limit: { burst: 1, ratePerS: 0.5 } }],
+    ['maxLen', { maxLen: 1.5, limit: null }],
+    ['maxLen', { maxLen: -1, limit: null }],
+    ['maxLen', { maxLen: Number.NaN, limit: null }],
+    ['burst', { maxLen: 1, limit: { burst: Number.POSITIVE_INFINITY, ratePerS: 1 } }],
+    ['ratePerS', { maxLen: 1, limit: { burst: 1, ratePerS: 0.5 } }],
   ])('refuses a %s that is not a whole number >= 0 rather than write it into a script', (name, settings) => {
     expect(() => publishLua(settings)).toThrow(new RegExp(`^${name} must be a whole number`));
   });

@@ -1,8 +1,9 @@
 /**
  * Lua scripts: each runs atomically in one round trip. The append snippet stamps a message with the
  * server's clock (microseconds, strictly increasing per user queue), derives its key from that stamp
- * (`<ms>-<us % 1000>`), appends, trims by length and age, and publishes the wire frame on the user
- * queue's channel.
+ * (`<ms>-<us % 1000>`), appends, trims by length, and publishes the wire frame on the user queue's
+ * channel. Trimming by age is the monitor's (RetentionTrimmerService, at most a minute behind): an
+ * `XTRIM MINID` in every append cost Redis about 2.5 µs of its ~20 µs per publish (bench/README.md).
  */
 
 const APPEND = `
@@ -19,8 +20,8 @@ local function last_generated(stream)
   return '0-0'
 end
 
--- stream, channel, maxlen, maxAgeMs, queue, queueJson, bodyJson, replaceId ('' for none)
-local function append(stream, channel, maxlen, max_age_ms, queue, queue_json, body_json, replace_id)
+-- stream, channel, maxlen, queue, queueJson, bodyJson, replaceId ('' for none)
+local function append(stream, channel, maxlen, queue, queue_json, body_json, replace_id)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
   local fields = {'q', queue, 'b', body_json}
@@ -37,8 +38,6 @@ local function append(stream, channel, maxlen, max_age_ms, queue, queue_json, bo
     id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
     redis.call('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
   end
-  local min_ms = math.floor(now / 1000) - tonumber(max_age_ms)
-  redis.call('XTRIM', stream, 'MINID', string.format('%d-0', min_ms))
   local ts = string.format('%d.%06d', math.floor(now / 1000000), now % 1000000)
   local frame = '{"key":"' .. id .. '","timestamp":"' .. ts .. '","queue":' .. queue_json .. ',"body":' .. body_json .. '}'
   redis.call('PUBLISH', channel, frame)
@@ -83,7 +82,6 @@ function luaInteger(name: string, value: number): string {
 /** The publish script's fixed settings: written into its text, so that a publish sends only what varies. */
 export interface PublishScriptSettings {
   readonly maxLen: number;
-  readonly maxAgeMs: number;
   /** The per push URL token bucket; null = no limit (the script then has no bucket key and no bucket code). */
   readonly limit: { readonly burst: number; readonly ratePerS: number } | null;
 }
@@ -91,15 +89,15 @@ export interface PublishScriptSettings {
 /**
  * Publish through a push URL. KEYS: stream, pushUrls hash, channel, and with a limit the push URL's
  * publish bucket. ARGV: digest of the push URL id, push URL as stored (sealed), push URL as JSON
- * (plain, for the frame), notification JSON, replaceId ('' for none). Retention and the limit are
+ * (plain, for the frame), notification JSON, replaceId ('' for none). The length cap and the limit are
  * constants of the text (one script per setting; a process has one). Returns {key, timestamp} (the
  * frame it published is frameOfJson of those and the push URL and notification JSON sent);
  * false when the push URL is not live; a number (seconds to wait) when its publish limit is reached,
  * having stored and published nothing.
  */
-export function publishLua({ maxLen, maxAgeMs, limit }: PublishScriptSettings): string {
+export function publishLua({ maxLen, limit }: PublishScriptSettings): string {
   // the caller has every part of the frame but the key and timestamp: the reply carries only those
-  const append = `local r = append(KEYS[1], KEYS[3], '${luaInteger('maxLen', maxLen)}', '${luaInteger('maxAgeMs', maxAgeMs)}', ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+  const append = `local r = append(KEYS[1], KEYS[3], '${luaInteger('maxLen', maxLen)}', ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 return {r[1], r[2]}
 `;
   const live = `if redis.call('HEXISTS', KEYS[2], 'p:' .. ARGV[1]) == 0 then return false end
@@ -112,7 +110,7 @@ ${append}`;
 }
 
 /**
- * Append a read marker. KEYS: stream, channel. ARGV: key read, maxlen, maxAgeMs, user queue URL,
+ * Append a read marker. KEYS: stream, channel. ARGV: key read, maxlen, user queue URL,
  * user queue URL as JSON, marker body JSON. Returns {key, timestamp, frame}, or false when the stream
  * holds no notification with that key.
  */
@@ -123,7 +121,7 @@ local entry = found[1][2]
 for i = 1, #entry, 2 do
   if entry[i] == 'b' and string.sub(entry[i + 1], 1, 8) == '{"read":' then return false end
 end
-return append(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], '')
+return append(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], '')
 `;
 
 /**

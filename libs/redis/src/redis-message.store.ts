@@ -23,10 +23,9 @@ import { markSealed } from './sealed-value';
 import { frameOfJson, messageOf, RawEntry, replayedOf } from './stream-entry';
 import { RedisClient } from './redis-client.factory';
 
-/** Retention of a user queue. */
+/** Retention of a user queue at publish: its length cap (the age limit is the monitor's RetentionTrimmerService). */
 export interface Retention {
   readonly maxLen: number;
-  readonly maxAgeMs: number;
   /** Token bucket of each push URL's publishes; absent or 0 = no limit. */
   readonly publishLimit?: BucketLimit;
 }
@@ -125,8 +124,8 @@ export class RedisMessageStore implements MessageStore {
     this.publishLimit = limit !== undefined && bucketEnabled(limit) ? limit : null;
     // the settings are in the script's text, so its command is named after them: stores with other
     // settings on the same connection (tests) define their own
-    const settings = { maxLen: retention.maxLen, maxAgeMs: retention.maxAgeMs, limit: this.publishLimit };
-    const name = `pushPublish_${settings.maxLen}_${settings.maxAgeMs}_${this.publishLimit ? `${this.publishLimit.burst}_${this.publishLimit.ratePerS}` : 'unlimited'}`;
+    const settings = { maxLen: retention.maxLen, limit: this.publishLimit };
+    const name = `pushPublish_${settings.maxLen}_${this.publishLimit ? `${this.publishLimit.burst}_${this.publishLimit.ratePerS}` : 'unlimited'}`;
     const commands = redis as unknown as Record<string, PublishCommand | undefined>;
     const lua = publishLua(settings);
     const numberOfKeys = this.publishLimit ? 4 : 3;
@@ -160,7 +159,6 @@ export class RedisMessageStore implements MessageStore {
       this.keys.channel(userQueueId),
       key,
       String(this.retention.maxLen),
-      String(this.retention.maxAgeMs),
       userQueueUrl,
       JSON.stringify(userQueueUrl),
       JSON.stringify({ read: key }),

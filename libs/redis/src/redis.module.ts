@@ -82,7 +82,6 @@ class RedisLifecycle implements OnApplicationShutdown {
           k,
           {
             maxLen: c.streamMaxLen,
-            maxAgeMs: c.streamMaxAgeS * 1000,
             publishLimit: { burst: c.publishBurstPerPushUrl, ratePerS: c.publishRatePerPushUrl },
           },
           codec,

@@ -8,8 +8,8 @@ import type { KeySchema, RedisClient } from '@push/redis';
 const SCAN_BATCH = 500;
 
 /**
- * Trims every user queue's entries older than STREAM_MAX_AGE_S. Publishing trims the queue it appends
- * to; this catches the queues nobody publishes to any more.
+ * Trims every user queue's entries older than STREAM_MAX_AGE_S: the only trim by age (a publish trims
+ * its queue by length only, which saved Redis an XTRIM per publish), at most a minute behind.
  */
 @Injectable()
 export class RetentionTrimmerService {

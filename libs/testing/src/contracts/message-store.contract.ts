@@ -20,7 +20,6 @@ import { waitFor } from '../wait-for';
 /** Retention a message store is built with (RedisMessageStore's and InMemoryMessageStore's shape). */
 export interface ContractRetention {
   readonly maxLen: number;
-  readonly maxAgeMs: number;
   /** Token bucket of each push URL's publishes; absent = no limit. */
   readonly publishLimit?: BucketLimit;
 }
@@ -47,8 +46,7 @@ export interface MessageStoreFixture {
 /** Builds a fresh, empty fixture with the given retention. */
 export type MessageStoreFactory = (retention: ContractRetention) => Promise<MessageStoreFixture>;
 
-const DAY_MS = 86_400_000;
-const DEFAULT_RETENTION: ContractRetention = { maxLen: 1000, maxAgeMs: 30 * DAY_MS };
+const DEFAULT_RETENTION: ContractRetention = { maxLen: 1000 };
 const BASE = 'https://push.test';
 const codec = new PushUrlCodec('contract-suite-secret-of-at-least-32-chars');
 
@@ -249,7 +247,7 @@ export function messageStoreContract(name: string, factory: MessageStoreFactory)
       });
 
       it('refuses a message that was trimmed away', async () => {
-        const q = await queue(await fixture({ maxLen: 2, maxAgeMs: DAY_MS }));
+        const q = await queue(await fixture({ maxLen: 2 }));
         const [first] = await publishMany(q, 3);
         expect(await q.fx.messages.markRead(q.userQueueId, first.key, q.userQueueUrl)).toBeNull();
       });
@@ -375,32 +373,22 @@ export function messageStoreContract(name: string, factory: MessageStoreFactory)
 
     describe('retention', () => {
       it('keeps the newest maxLen messages', async () => {
-        const q = await queue(await fixture({ maxLen: 3, maxAgeMs: DAY_MS }));
+        const q = await queue(await fixture({ maxLen: 3 }));
         await publishMany(q, 5);
         expect(titles(await q.history(undefined, 100))).toEqual(['m2', 'm3', 'm4']);
         expect(titles(await q.history('0-0', 100))).toEqual(['m2', 'm3', 'm4']);
       });
 
       it('counts read markers in maxLen', async () => {
-        const q = await queue(await fixture({ maxLen: 2, maxAgeMs: DAY_MS }));
+        const q = await queue(await fixture({ maxLen: 2 }));
         const [m] = await publishMany(q, 1);
         await q.publish('second');
         await q.fx.messages.markRead(q.userQueueId, m.key, q.userQueueUrl);
         expect(titles(await q.history())).toEqual(['second', `read:${m.key}`]);
       });
 
-      it('trims messages older than maxAgeMs when the next one is appended', async () => {
-        const maxAgeMs = 1000;
-        const q = await queue(await fixture({ maxLen: 1000, maxAgeMs }));
-        await publishMany(q, 2, 'old');
-        expect(titles(await q.history())).toEqual(['old0', 'old1']);
-        await q.fx.elapse(maxAgeMs + 100);
-        await q.publish('new');
-        expect(titles(await q.history())).toEqual(['new']);
-      });
-
       it('keeps strictly increasing keys after everything was trimmed', async () => {
-        const q = await queue(await fixture({ maxLen: 1, maxAgeMs: DAY_MS }));
+        const q = await queue(await fixture({ maxLen: 1 }));
         const s = await publishMany(q, 4);
         for (let i = 1; i < s.length; i++) expect(compareKeys(parseKey(s[i - 1].key)!, parseKey(s[i].key)!)).toBeLessThan(0);
         expect(titles(await q.history())).toEqual(['m3']);
@@ -452,7 +440,7 @@ export function messageStoreContract(name: string, factory: MessageStoreFactory)
       });
 
       it('not recovered: since a key that was trimmed', async () => {
-        const q = await queue(await fixture({ maxLen: 3, maxAgeMs: DAY_MS }));
+        const q = await queue(await fixture({ maxLen: 3 }));
         const s = await publishMany(q, 6);
         const replay = await q.fx.messages.replay(q.userQueueId, parseSince(s[0].key));
         expect(replay.recovered).toBe(false);
@@ -460,7 +448,7 @@ export function messageStoreContract(name: string, factory: MessageStoreFactory)
       });
 
       it('not recovered: since a timestamp older than what was trimmed', async () => {
-        const q = await queue(await fixture({ maxLen: 3, maxAgeMs: DAY_MS }));
+        const q = await queue(await fixture({ maxLen: 3 }));
         const s = await publishMany(q, 6);
         const replay = await q.fx.messages.replay(q.userQueueId, parseSince(s[0].timestamp));
         expect(replay.recovered).toBe(false);
@@ -468,7 +456,7 @@ export function messageStoreContract(name: string, factory: MessageStoreFactory)
       });
 
       it('not recovered: since 0-0 after something was trimmed', async () => {
-        const q = await queue(await fixture({ maxLen: 2, maxAgeMs: DAY_MS }));
+        const q = await queue(await fixture({ maxLen: 2 }));
         const s = await publishMany(q, 3);
         const replay = await q.fx.messages.replay(q.userQueueId, parseSince('0-0'));
         expect(replay.recovered).toBe(false);
@@ -476,7 +464,7 @@ export function messageStoreContract(name: string, factory: MessageStoreFactory)
       });
 
       it('recovered: since the oldest key still stored, after trimming', async () => {
-        const q = await queue(await fixture({ maxLen: 3, maxAgeMs: DAY_MS }));
+        const q = await queue(await fixture({ maxLen: 3 }));
         const s = await publishMany(q, 6);
         const replay = await q.fx.messages.replay(q.userQueueId, parseSince(s[3].key));
         expect(replay.recovered).toBe(true);

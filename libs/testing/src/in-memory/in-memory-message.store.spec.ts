@@ -5,7 +5,7 @@ import { inMemoryPorts } from './in-memory.ports';
 const UQ = '0123456789abcdef0123456789abcdef';
 const URL_A = 'https://push.test/queue/a/';
 
-async function setup(retention = { maxLen: 1000, maxAgeMs: 86_400_000 }) {
+async function setup(retention = { maxLen: 1000 }) {
   const ports = inMemoryPorts({ retention });
   const id = await ports.pushUrls.findOrCreate(UQ, 'a.test', 'push-a');
   const publish = (title: string, replaceId?: string) =>
@@ -52,18 +52,10 @@ describe('InMemoryMessageStore', () => {
   });
 
   it('keeps the newest maxLen messages', async () => {
-    const { messages, publish } = await setup({ maxLen: 3, maxAgeMs: 86_400_000 });
+    const { messages, publish } = await setup({ maxLen: 3 });
     for (let i = 0; i < 5; i++) await publish(`m${i}`);
     const all = await messages.history(UQ, null, 100);
     expect(all.map((m) => (m.body as { title: string }).title)).toEqual(['m2', 'm3', 'm4']);
-  });
-
-  it('trims messages older than maxAgeMs when it appends', async () => {
-    const { clock, messages, publish } = await setup({ maxLen: 100, maxAgeMs: 1000 });
-    await publish('old');
-    clock.advance(1500);
-    await publish('new');
-    expect((await messages.history(UQ, null, 10)).map((m) => (m.body as { title: string }).title)).toEqual(['new']);
   });
 
   it('reads history: newest limit without since, inclusive timestamp, exclusive key', async () => {
@@ -90,7 +82,7 @@ describe('InMemoryMessageStore', () => {
   });
 
   it('replays after a stored key as recovered, and reports trimmed, unknown or future starts', async () => {
-    const { clock, messages, publish } = await setup({ maxLen: 3, maxAgeMs: 86_400_000 });
+    const { clock, messages, publish } = await setup({ maxLen: 3 });
     const a = (await publish('a'))!;
     const b = (await publish('b'))!;
     const r1 = await messages.replay(UQ, parseSince(a.key));

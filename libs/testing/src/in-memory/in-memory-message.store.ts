@@ -27,7 +27,6 @@ import { InMemoryPushUrlStore } from './in-memory-push-url.store';
 /** Retention of a user queue, as RedisMessageStore takes it. */
 export interface InMemoryRetention {
   readonly maxLen: number;
-  readonly maxAgeMs: number;
   /** Token bucket of each push URL's publishes; absent or 0 = no limit. */
   readonly publishLimit?: BucketLimit;
 }
@@ -63,7 +62,7 @@ interface Stream {
 
 const ZERO: KeyParts = { ms: 0, seq: 0 };
 const READ_MARKER_PREFIX = '{"read":';
-const DEFAULT_RETENTION: InMemoryRetention = { maxLen: 1000, maxAgeMs: 30 * 86_400_000 };
+const DEFAULT_RETENTION: InMemoryRetention = { maxLen: 1000 };
 
 /** The first stamp (µs) after an entry id: what the append script's stamp_after computes. */
 function stampAfter(id: KeyParts): number {
@@ -236,9 +235,6 @@ export class InMemoryMessageStore implements MessageStore {
     stream.lastGenerated = id;
     const excess = stream.entries.length - this.retention.maxLen;
     if (excess > 0) this.dropOldest(stream, excess);
-    const minId: KeyParts = { ms: Math.floor(now / 1000) - this.retention.maxAgeMs, seq: 0 };
-    const tooOld = stream.entries.findIndex((e) => compareKeys(e.id, minId) >= 0);
-    this.dropOldest(stream, tooOld < 0 ? stream.entries.length : tooOld);
     const timestamp = formatMicros(now);
     const frame = frameOf(key, timestamp, queue, bodyJson);
     for (const listener of [...(this.listeners.get(userQueueId) ?? [])]) listener(frame);
