@@ -260,6 +260,41 @@ describe('publishes issued in one turn of the event loop', () => {
   });
 });
 
+describe('commands issued in one turn of the event loop on a connection of createRedisClient', () => {
+  it('leave in one write, each gets its own reply, and the next turn is not held back', async () => {
+    const keys = freshKeys();
+    const single = jest.spyOn(Socket.prototype, '_write');
+    const vectored = jest.spyOn(Socket.prototype, '_writev');
+    try {
+      const k = (i: number): string => `${keys.prefix}turn:${i}`;
+      await redis.set(k(0), 'v0');
+      single.mockClear();
+      vectored.mockClear();
+      // what a gateway does for many sockets at once: look-ups, a read, a write, a pipeline
+      const replies = await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => redis.set(k(i + 1), `v${i + 1}`)),
+        ...Array.from({ length: 11 }, (_, i) => redis.get(k(i))),
+        redis.pipeline().incr(k(100)).incr(k(100)).exec(),
+      ]);
+      expect(single.mock.calls.length + vectored.mock.calls.length).toBe(1);
+      expect(replies.slice(0, 10)).toEqual(Array(10).fill('OK'));
+      // GETs written after the SETs of the same turn see them: order on the connection is kept
+      expect(replies.slice(10, 21)).toEqual(Array.from({ length: 11 }, (_, i) => `v${i}`));
+      expect(replies[21]).toEqual([
+        [null, 1],
+        [null, 2],
+      ]);
+      single.mockClear();
+      vectored.mockClear();
+      expect(await redis.get(k(5))).toBe('v5');
+      expect(single.mock.calls.length + vectored.mock.calls.length).toBe(1);
+    } finally {
+      single.mockRestore();
+      vectored.mockRestore();
+    }
+  });
+});
+
 describe('push URL ids at rest', () => {
   const codec = new PushUrlCodec('at-rest-test-secret-of-at-least-32-chars');
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis, RedisOptions } from 'ioredis';
+import { TurnCorkedRedis } from './turn-corked-redis';
 
 /** The ioredis client type Push uses: a single server or a cluster. */
 export type RedisClient = Redis | Cluster;
@@ -24,14 +25,15 @@ export function connectionOptions(name: string): RedisOptions {
     // own (object, promise, a nextTick per reply). A publish is one command per turn of the event loop, so
     // that was delay and CPU on the api's critical path: at 10,000 offered, 5,140-6,405 -> 6,311-7,227
     // delivered/s and p99 42-58 -> 35-44 ms with it off (bench, three alternating runs each); connects/s
-    // unchanged. Where batching pays it is explicit: a connect storm's SUBSCRIBEs, the monitor's sweeps, and
-    // the publishes of one turn of the event loop (ScriptLane corks its socket: no Pipeline).
+    // unchanged. Batching is explicit instead: a single-server connection corks its socket per turn of the
+    // event loop (TurnCorkedRedis), ScriptLane does the same for the publishes, a connect storm's SUBSCRIBEs
+    // are one command, and the monitor's sweeps are pipelines.
     enableAutoPipelining: false,
     retryStrategy: reconnectDelayMs,
   };
 }
 
-/** Opens a connection (or a cluster client when REDIS_URL lists several nodes) and waits until it is ready. */
+/** Opens a connection (corked per turn; or a cluster client when REDIS_URL lists several nodes) and waits until it is ready. */
 export async function createRedisClient(redisUrl: string, name: string, extra: RedisOptions = {}): Promise<RedisClient> {
   const urls = redisUrl.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
   const options = { ...connectionOptions(name), ...extra };
@@ -44,7 +46,7 @@ export async function createRedisClient(redisUrl: string, name: string, extra: R
           }),
           { redisOptions: options, enableOfflineQueue: false, lazyConnect: true },
         )
-      : new Redis(urls[0] ?? 'redis://127.0.0.1:6379', options);
+      : new TurnCorkedRedis(urls[0] ?? 'redis://127.0.0.1:6379', options);
   logOutagesOnce(client, name);
   await client.connect();
   return client;
