@@ -3,7 +3,7 @@
  * server's clock (microseconds, strictly increasing per user queue), derives its key from that stamp
  * (`<ms>-<us % 1000>`), appends, trims by length, and publishes the wire frame on the user queue's
  * channel. Trimming by age is the monitor's (RetentionTrimmerService, at most a minute behind): an
- * `XTRIM MINID` in every append cost Redis about 2.5 µs of its ~20 µs per publish (bench/README.md).
+ * `XTRIM MINID` in every append cost Redis about 2.7 µs of its ~20 µs per publish (bench/README.md).
  */
 
 const APPEND = `
