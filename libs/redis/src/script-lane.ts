@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { connect as connectTls } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { reconnectDelayMs } from './redis-client.factory';
+import { TurnCork } from './turn-cork';
 
 /** A RESP2 reply: simple or bulk string, integer, nil, error, or an array of those. */
 export type RespValue = string | number | null | RespError | RespValue[];
@@ -163,8 +164,8 @@ export class ScriptLane {
   private opening: Promise<void> | null = null;
   private pending: Pending[] = [];
   private reader = new ReplyReader();
-  /** The socket corked for this turn, if any. */
-  private corked: Socket | null = null;
+  /** The commands of one turn leave in one write. */
+  private readonly turnCork = new TurnCork();
   /** Entries at the head of `pending` already refused for their timeout (the scan starts after them). */
   private expiredHead = 0;
   /** Failed or lost connections since the lane was last ready (0 while ready or before the first attempt ended). */
@@ -173,11 +174,6 @@ export class ScriptLane {
   private timeoutTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private downLogged = false;
-  private readonly uncork = (): void => {
-    const socket = this.corked;
-    this.corked = null;
-    socket?.uncork();
-  };
 
   constructor(
     private readonly target: LaneTarget,
@@ -228,11 +224,7 @@ export class ScriptLane {
     if (socket === null || !socket.writable) return Promise.reject(new Error(NOT_CONNECTED));
     return new Promise<RespValue>((resolve, reject) => {
       this.pending.push({ resolve, reject, script, args: words, sentAt, settled: false });
-      if (this.corked === null) {
-        this.corked = socket;
-        socket.cork();
-        setImmediate(this.uncork);
-      }
+      this.turnCork.hold(socket);
       socket.write(encode(words));
     });
   }

@@ -1,4 +1,5 @@
 import { Redis, RedisOptions } from 'ioredis';
+import { TurnCork } from './turn-cork';
 
 /**
  * A single-server connection whose commands of one turn of the event loop leave in one `writev`: the
@@ -11,12 +12,7 @@ import { Redis, RedisOptions } from 'ioredis';
  * nextTick per batch, and a lone command waits only for the end of its turn.
  */
 export class TurnCorkedRedis extends Redis {
-  private corked: { uncork(): void } | null = null;
-  private readonly release = (): void => {
-    const stream = this.corked;
-    this.corked = null;
-    stream?.uncork();
-  };
+  private readonly turnCork = new TurnCork();
 
   /** Replies as ioredis maps them by default (Push sets no RESP3 reply mapping). */
   constructor(url: string, options: Omit<RedisOptions, 'replyMapping'>) {
@@ -25,11 +21,7 @@ export class TurnCorkedRedis extends Redis {
 
   override sendCommand(...args: Parameters<Redis['sendCommand']>): unknown {
     // only a ready connection writes at once; ioredis's own handshake and refusals are left as they are
-    if (this.corked === null && this.status === 'ready' && this.stream.writable) {
-      this.stream.cork();
-      this.corked = this.stream;
-      setImmediate(this.release);
-    }
+    if (this.status === 'ready' && this.stream.writable) this.turnCork.hold(this.stream);
     return super.sendCommand(...args);
   }
 }
