@@ -33,9 +33,14 @@ export function connectionOptions(name: string): RedisOptions {
   };
 }
 
+/** The server URLs of REDIS_URL: one for a single server, several for a cluster's seed nodes. */
+export function redisUrlList(redisUrl: string): string[] {
+  return redisUrl.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+}
+
 /** Opens a connection (corked per turn; or a cluster client when REDIS_URL lists several nodes) and waits until it is ready. */
 export async function createRedisClient(redisUrl: string, name: string, extra: RedisOptions = {}): Promise<RedisClient> {
-  const urls = redisUrl.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+  const urls = redisUrlList(redisUrl);
   const options = { ...connectionOptions(name), ...extra };
   const client: RedisClient =
     urls.length > 1

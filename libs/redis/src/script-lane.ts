@@ -3,7 +3,7 @@ import { connect as connectTcp, isIP, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as connectTls } from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { reconnectDelayMs } from './redis-client.factory';
+import { reconnectDelayMs, redisUrlList } from './redis-client.factory';
 import { TurnCork } from './turn-cork';
 
 /** A RESP2 reply: simple or bulk string, integer, nil, error, or an array of those. */
@@ -26,7 +26,7 @@ export interface LaneTarget {
 
 /** The lane's target for REDIS_URL; null for a cluster's list of seed nodes (the lane speaks to one server). */
 export function laneTarget(redisUrl: string): LaneTarget | null {
-  const urls = redisUrl.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+  const urls = redisUrlList(redisUrl);
   if (urls.length !== 1) return null;
   const url = new URL(urls[0] ?? '');
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return null;
