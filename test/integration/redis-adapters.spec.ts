@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { newUserQueueId, normalizeNotification, PushUrlCodec, RateLimitedError } from '@push/domain';
+import { keyFromMicros, newUserQueueId, normalizeNotification, parseTimestamp, PushUrlCodec, RateLimitedError } from '@push/domain';
 import {
   createRedisClient,
   KeySchema,
@@ -178,6 +178,39 @@ describe('Redis round trips', () => {
     expect(script.find((args) => args[0].toLowerCase() === 'xadd')?.slice(2, 4)).toEqual(['MAXLEN', '7']);
     for (let i = 0; i < 10; i++) await publish();
     expect(await redis.xlen(keys.stream(uq))).toBe(7);
+  });
+
+  it("stamps key and timestamp from one TIME reading, in the published frame as in the answer and the stream", async () => {
+    // the script builds both from TIME's text (microseconds padded to six digits): hundreds of publishes
+    // cover readings below 100,000 µs and keys whose last three digits have leading zeros
+    const { keys, uq, pushUrlId } = await setup();
+    const store = new RedisMessageStore(redis, keys, { maxLen: 1000 }, secrets);
+    const subscriber = await createRedisClient(TEST_REDIS_URL, 'push-stamp-subscriber');
+    const frames: string[] = [];
+    subscriber.on('message', (_ch: string, frame: string) => frames.push(frame));
+    await subscriber.subscribe(keys.channel(uq));
+    const url = `https://push.test/queue/${pushUrlId}/`;
+    const { json } = normalizeNotification({ title: 'stamp' });
+    const answers = [];
+    try {
+      for (let i = 0; i < 300; i++) {
+        const stored = await store.publish(uq, pushUrlId, url, json);
+        if (stored === null) throw new Error('publish refused');
+        answers.push(stored);
+        // spread the readings over the microseconds of a second
+        if (i % 30 === 0) await new Promise((resolve) => setTimeout(resolve, 1 + (i % 7) * 13));
+      }
+      await waitFor(() => frames.length === answers.length);
+    } finally {
+      await subscriber.quit();
+    }
+    const stored = (await redis.xrange(keys.stream(uq), '-', '+')) as [string, string[]][];
+    expect(stored.map(([id]) => id)).toEqual(answers.map((a) => a.key));
+    answers.forEach((a, i) => {
+      expect(a.key).toBe(keyFromMicros(parseTimestamp(a.timestamp) ?? -1));
+      expect(frames[i]).toBe(a.frame);
+      expect(JSON.parse(frames[i])).toEqual({ key: a.key, timestamp: a.timestamp, queue: url, body: JSON.parse(json) });
+    });
   });
 
   it('a stamp not after the last id (same microsecond, clock stepped back) moves just past it', async () => {

@@ -3,10 +3,10 @@ import { publishLua } from './lua.scripts';
 describe('publishLua', () => {
   it('writes the length cap and the limit into the text, and leaves the bucket out without a limit', () => {
     const limited = publishLua({ maxLen: 1000, limit: { burst: 100, ratePerS: 2 } });
-    expect(limited).toContain("'1000', ARGV[2]");
+    expect(limited).toContain("'MAXLEN', '1000', t[1]");
     expect(limited).toContain('take_publish_token(KEYS[4], 100, 2)');
     const unlimited = publishLua({ maxLen: 5, limit: null });
-    expect(unlimited).toContain("'5', ARGV[2]");
+    expect(unlimited).toContain("'MAXLEN', '5', t[1]");
     // trimming by age is the monitor's, not every publish's
     expect(unlimited).not.toContain('MINID');
     expect(unlimited).not.toContain('take_publish_token');

@@ -20,28 +20,50 @@ local function last_generated(stream)
   return '0-0'
 end
 
--- stream, channel, maxlen, queue, queueJson, bodyJson, replaceId ('' for none)
-local function append(stream, channel, maxlen, queue, queue_json, body_json, replace_id)
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local fields = {'q', queue, 'b', body_json}
-  if replace_id ~= '' then fields[5] = 'r'; fields[6] = replace_id end
-  local id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
-  local ok = redis.pcall('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
-  if type(ok) == 'table' and ok.err then
-    -- only a refused id is ours to fix; any other error (OOM, READONLY, WRONGTYPE) is the caller's
-    if not string.find(ok.err, 'equal or smaller', 1, true) then return redis.error_reply(ok.err) end
-    -- the stream's last id is not before our stamp (a message in the same microsecond, the clock went
-    -- back, or trimming emptied a stream that is ahead): stamp just after that id instead
-    local after = stamp_after(last_generated(stream))
-    if now < after then now = after end
-    id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
-    redis.call('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
-  end
+local function fields_of(queue, body_json, replace_id)
+  if replace_id == '' then return {'q', queue, 'b', body_json} end
+  return {'q', queue, 'b', body_json, 'r', replace_id}
+end
+
+local function id_of(now)
+  return string.format('%d-%d', math.floor(now / 1000), now % 1000)
+end
+
+-- publishes the wire frame of the entry just appended at stamp now (id = id_of(now))
+local function publish_frame(channel, id, now, queue_json, body_json)
   local ts = string.format('%d.%06d', math.floor(now / 1000000), now % 1000000)
   local frame = '{"key":"' .. id .. '","timestamp":"' .. ts .. '","queue":' .. queue_json .. ',"body":' .. body_json .. '}'
   redis.call('PUBLISH', channel, frame)
   return {id, ts, frame}
+end
+
+-- appends at a stamp after the stream's last id (its XADD refused the stamp now: a message in the
+-- same microsecond, the clock went back, or trimming emptied a stream that is ahead), publishes the frame
+local function append_after(stream, channel, maxlen, fields, queue_json, body_json, now)
+  local after = stamp_after(last_generated(stream))
+  if now < after then now = after end
+  local id = id_of(now)
+  redis.call('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
+  return publish_frame(channel, id, now, queue_json, body_json)
+end
+
+-- true for the one XADD error that is ours to fix; any other (OOM, READONLY, WRONGTYPE) is the caller's
+local function refused_id(err)
+  return string.find(err, 'equal or smaller', 1, true) ~= nil
+end
+
+-- stream, channel, maxlen, queue, queueJson, bodyJson, replaceId ('' for none)
+local function append(stream, channel, maxlen, queue, queue_json, body_json, replace_id)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local fields = fields_of(queue, body_json, replace_id)
+  local id = id_of(now)
+  local ok = redis.pcall('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
+  if type(ok) == 'table' and ok.err then
+    if not refused_id(ok.err) then return redis.error_reply(ok.err) end
+    return append_after(stream, channel, maxlen, fields, queue_json, body_json, now)
+  end
+  return publish_frame(channel, id, now, queue_json, body_json)
 end
 `;
 
@@ -87,23 +109,46 @@ export interface PublishScriptSettings {
 }
 
 /**
+ * The publish append without number arithmetic: in Redis's Lua, turning numbers into text cost more
+ * than the XADD itself (bench/README.md, "A leaner publish script"). TIME's microseconds, padded to six
+ * digits, give the key `<s><first three>-<last three>` (= `<ms>-<us % 1000>`, as append() stamps; XADD
+ * answers its canonical form) and the timestamp `<s>.<six digits>`. Only a refused id (same
+ * microsecond, clock stepped back, a stream ahead) takes append()'s path, whose functions are defined
+ * in that branch alone.
+ */
+function fastAppend(maxLen: string): string {
+  const xadd = (fields: string) => `redis.pcall('XADD', KEYS[1], 'MAXLEN', '${maxLen}', t[1] .. string.sub(us, 1, 3) .. '-' .. string.sub(us, 4), ${fields})`;
+  return `local t = redis.call('TIME')
+local us = t[2]
+if #us < 6 then us = string.rep('0', 6 - #us) .. us end
+local id
+if ARGV[5] == '' then id = ${xadd("'q', ARGV[2], 'b', ARGV[4]")}
+else id = ${xadd("'q', ARGV[2], 'b', ARGV[4], 'r', ARGV[5]")} end
+if type(id) == 'table' then
+${APPEND}
+  if not refused_id(id.err) then return redis.error_reply(id.err) end
+  local now = tonumber(t[1]) * 1000000 + tonumber(us)
+  return append_after(KEYS[1], KEYS[3], '${maxLen}', fields_of(ARGV[2], ARGV[4], ARGV[5]), ARGV[3], ARGV[4], now)[1]
+end
+redis.call('PUBLISH', KEYS[3], '{"key":"' .. id .. '","timestamp":"' .. t[1] .. '.' .. us .. '","queue":' .. ARGV[3] .. ',"body":' .. ARGV[4] .. '}')
+return id
+`;
+}
+
+/**
  * Publish through a push URL. KEYS: stream, pushUrls hash, channel, and with a limit the push URL's
- * publish bucket. ARGV: digest of the push URL id, push URL as stored (sealed), push URL as JSON
- * (plain, for the frame), notification JSON, replaceId ('' for none). The length cap and the limit are
- * constants of the text (one script per setting; a process has one). Returns {key, timestamp} (the
- * frame it published is frameOfJson of those and the push URL and notification JSON sent);
- * false when the push URL is not live; a number (seconds to wait) when its publish limit is reached,
- * having stored and published nothing.
+ * publish bucket. ARGV: digest of the push URL id, push URL as stored (sealed), push URL as JSON (plain, for the frame), notification JSON, replaceId ('' for none). The
+ * length cap and the limit are constants of the text (one script per setting; a process has one).
+ * Returns the stored message's key (its timestamp is timestampFromKey of it; the frame it published is
+ * frameOfJson of those and the push URL and notification JSON sent); false when the push URL is not
+ * live; a number (seconds to wait) when its publish limit is reached, having stored and published nothing.
  */
 export function publishLua({ maxLen, limit }: PublishScriptSettings): string {
-  // the caller has every part of the frame but the key and timestamp: the reply carries only those
-  const append = `local r = append(KEYS[1], KEYS[3], '${luaInteger('maxLen', maxLen)}', ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-return {r[1], r[2]}
-`;
+  const append = fastAppend(luaInteger('maxLen', maxLen));
   const live = `if redis.call('HEXISTS', KEYS[2], 'p:' .. ARGV[1]) == 0 then return false end
 `;
-  if (limit === null) return `${APPEND}${live}${append}`;
-  return `${APPEND}${TAKE_PUBLISH_TOKEN}${live}-- publish limit per push URL (after the live check: a dead push URL has no bucket)
+  if (limit === null) return `${live}${append}`;
+  return `${TAKE_PUBLISH_TOKEN}${live}-- publish limit per push URL (after the live check: a dead push URL has no bucket)
 local wait_s = take_publish_token(KEYS[4], ${luaInteger('burst', limit.burst)}, ${luaInteger('ratePerS', limit.ratePerS)})
 if wait_s > 0 then return wait_s end
 ${append}`;

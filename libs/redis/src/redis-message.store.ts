@@ -20,7 +20,7 @@ import { KeySchema } from './key-schema';
 import { MARK_READ_LUA, publishLua } from './lua.scripts';
 import { RespValue, Script, ScriptLane } from './script-lane';
 import { markSealed } from './sealed-value';
-import { frameOfJson, messageOf, RawEntry, replayedOf } from './stream-entry';
+import { frameOfJson, messageOf, RawEntry, replayedOf, timestampOf } from './stream-entry';
 import { RedisClient } from './redis-client.factory';
 
 /** Retention of a user queue at publish: its length cap (the age limit is the monitor's RetentionTrimmerService). */
@@ -32,14 +32,14 @@ export interface Retention {
 
 type ScriptResult = [key: string, timestamp: string, frame: string] | null;
 
-/** The publish script's answer: the stored message's key and timestamp, null (not live), or seconds to wait (limit reached). */
-type PublishResult = [key: string, timestamp: string] | null | number;
+/** The publish script's answer: the stored message's key, null (not live), or seconds to wait (limit reached). */
+type PublishResult = string | null | number;
 
 /** The message of a refused publish, naming the limit. */
 export const PUSH_URL_LIMIT_MESSAGE = 'too many publishes to this push URL';
 
 /** A publish script's command: keys (the bucket last, with a limit only) then arguments (publishLua). */
-type PublishCommand = (...keysThenArgv: string[]) => Promise<PublishResult>;
+type PublishCommand = (...keysThenArgv: string[]) => Promise<RespValue>;
 
 interface ScriptClient {
   pushMarkRead(stream: string, channel: string, ...argv: string[]): Promise<ScriptResult>;
@@ -47,10 +47,9 @@ interface ScriptClient {
 
 const ZERO: KeyParts = { ms: 0, seq: 0 };
 
-/** The publish script's reply as the lane reads it: {key, timestamp}, nil (false), or an integer. */
+/** The publish script's reply (lane or ioredis): the key, nil (false), or an integer. */
 function publishResultOf(reply: RespValue): PublishResult {
-  if (reply === null || typeof reply === 'number') return reply;
-  if (Array.isArray(reply) && typeof reply[0] === 'string' && typeof reply[1] === 'string') return [reply[0], reply[1]];
+  if (reply === null || typeof reply === 'number' || typeof reply === 'string') return reply;
   throw new Error(`unexpected publish script reply: ${JSON.stringify(reply)}`);
 }
 
@@ -147,10 +146,12 @@ export class RedisMessageStore implements MessageStore {
     const keysThenArgs = this.publishLimit
       ? [stream, urls, channel, this.keys.publishBucket(userQueueId, digest), digest, sealed, urlJson, notificationJson, replaceId ?? '']
       : [stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? ''];
-    const r = this.lane !== null ? publishResultOf(await this.lane.run(this.publishScript, keysThenArgs)) : await this.pushPublish(...keysThenArgs);
+    const r = publishResultOf(this.lane !== null ? await this.lane.run(this.publishScript, keysThenArgs) : await this.pushPublish(...keysThenArgs));
     if (typeof r === 'number') throw rateLimited(PUSH_URL_LIMIT_MESSAGE, r);
-    // the frame the script published, built from the same parts
-    return r ? { key: r[0], timestamp: r[1], frame: frameOfJson(r[0], r[1], urlJson, notificationJson) } : null;
+    if (r === null) return null;
+    // the timestamp and frame the script published, from the key and the same parts
+    const timestamp = timestampOf(r);
+    return { key: r, timestamp, frame: frameOfJson(r, timestamp, urlJson, notificationJson) };
   }
 
   async markRead(userQueueId: string, key: string, userQueueUrl: string): Promise<StoredMessage | null> {

@@ -34,7 +34,8 @@ function fieldsOf(fields: readonly string[], secrets: PushUrlSecrets): EntryFiel
   return { queue, bodyJson, replaceId };
 }
 
-function timestampOf(id: string): string {
+/** The timestamp of a stream id (`<ms>-<seq>`, seq < 1000 as every script stamps it). */
+export function timestampOf(id: string): string {
   const parts = parseKey(id);
   if (!parts) throw new Error(`stream id "${id}" is not <ms>-<seq>`);
   return timestampFromKey(parts);
