@@ -6,7 +6,8 @@
  * `XTRIM MINID` in every append cost Redis about 2.7 µs of its ~20 µs per publish (bench/README.md).
  */
 
-const APPEND = `
+/** Stamping after a stream's last id, and publishing a frame: what both appends below share. */
+const APPEND_AFTER = `
 local function stamp_after(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
   return tonumber(ms) * 1000 + math.min(tonumber(seq), 999) + 1
@@ -51,7 +52,9 @@ end
 local function refused_id(err)
   return string.find(err, 'equal or smaller', 1, true) ~= nil
 end
+`;
 
+const APPEND = `${APPEND_AFTER}
 -- stream, channel, maxlen, queue, queueJson, bodyJson, replaceId ('' for none)
 local function append(stream, channel, maxlen, queue, queue_json, body_json, replace_id)
   local t = redis.call('TIME')
@@ -113,8 +116,7 @@ export interface PublishScriptSettings {
  * than the XADD itself (bench/README.md, "A leaner publish script"). TIME's microseconds, padded to six
  * digits, give the key `<s><first three>-<last three>` (= `<ms>-<us % 1000>`, as append() stamps; XADD
  * answers its canonical form) and the timestamp `<s>.<six digits>`. Only a refused id (same
- * microsecond, clock stepped back, a stream ahead) takes append()'s path, whose functions are defined
- * in that branch alone.
+ * microsecond, clock stepped back, a stream ahead) takes append_after(), defined in that branch alone.
  */
 function fastAppend(maxLen: string): string {
   const xadd = (fields: string) => `redis.pcall('XADD', KEYS[1], 'MAXLEN', '${maxLen}', t[1] .. string.sub(us, 1, 3) .. '-' .. string.sub(us, 4), ${fields})`;
@@ -125,7 +127,7 @@ local id
 if ARGV[5] == '' then id = ${xadd("'q', ARGV[2], 'b', ARGV[4]")}
 else id = ${xadd("'q', ARGV[2], 'b', ARGV[4], 'r', ARGV[5]")} end
 if type(id) == 'table' then
-${APPEND}
+${APPEND_AFTER}
   if not refused_id(id.err) then return redis.error_reply(id.err) end
   local now = tonumber(t[1]) * 1000000 + tonumber(us)
   return append_after(KEYS[1], KEYS[3], '${maxLen}', fields_of(ARGV[2], ARGV[4], ARGV[5]), ARGV[3], ARGV[4], now)[1]
@@ -137,8 +139,9 @@ return id
 
 /**
  * Publish through a push URL. KEYS: stream, pushUrls hash, channel, and with a limit the push URL's
- * publish bucket. ARGV: digest of the push URL id, push URL as stored (sealed), push URL as JSON (plain, for the frame), notification JSON, replaceId ('' for none). The
- * length cap and the limit are constants of the text (one script per setting; a process has one).
+ * publish bucket. ARGV: digest of the push URL id, push URL as stored (sealed), push URL as JSON
+ * (plain, for the frame), notification JSON, replaceId ('' for none). The length cap and the limit are
+ * constants of the text (one script per setting; a process has one).
  * Returns the stored message's key (its timestamp is timestampFromKey of it; the frame it published is
  * frameOfJson of those and the push URL and notification JSON sent); false when the push URL is not
  * live; a number (seconds to wait) when its publish limit is reached, having stored and published nothing.
