@@ -1,12 +1,17 @@
 /**
- * Lua scripts: each runs atomically in one round trip. The append snippet stamps a message with the
+ * Lua scripts: each runs atomically in one round trip. An append (appendLua) stamps a message with the
  * server's clock (microseconds, strictly increasing per user queue), derives its key from that stamp
  * (`<ms>-<us % 1000>`), appends, trims by length, and publishes the wire frame on the user queue's
  * channel. Trimming by age is the monitor's (RetentionTrimmerService, at most a minute behind): an
  * `XTRIM MINID` in every append cost Redis about 2.7 µs of its ~20 µs per publish (bench/README.md).
  */
 
-/** Stamping after a stream's last id, and publishing a frame: what both appends below share. */
+/**
+ * The rare branch of an append (appendLua): Redis refused the stamp `now` because the stream's last id
+ * is not before it (a message in the same microsecond, the clock went back, or trimming emptied a
+ * stream that is ahead). append_after stamps just after that id, appends, publishes the frame and
+ * returns the key. Defined only inside that branch, so the common path creates no closures.
+ */
 const APPEND_AFTER = `
 local function stamp_after(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
@@ -26,26 +31,14 @@ local function fields_of(queue, body_json, replace_id)
   return {'q', queue, 'b', body_json, 'r', replace_id}
 end
 
-local function id_of(now)
-  return string.format('%d-%d', math.floor(now / 1000), now % 1000)
-end
-
--- publishes the wire frame of the entry just appended at stamp now (id = id_of(now))
-local function publish_frame(channel, id, now, queue_json, body_json)
-  local ts = string.format('%d.%06d', math.floor(now / 1000000), now % 1000000)
-  local frame = '{"key":"' .. id .. '","timestamp":"' .. ts .. '","queue":' .. queue_json .. ',"body":' .. body_json .. '}'
-  redis.call('PUBLISH', channel, frame)
-  return {id, ts, frame}
-end
-
--- appends at a stamp after the stream's last id (its XADD refused the stamp now: a message in the
--- same microsecond, the clock went back, or trimming emptied a stream that is ahead), publishes the frame
 local function append_after(stream, channel, maxlen, fields, queue_json, body_json, now)
   local after = stamp_after(last_generated(stream))
   if now < after then now = after end
-  local id = id_of(now)
+  local id = string.format('%d-%d', math.floor(now / 1000), now % 1000)
   redis.call('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
-  return publish_frame(channel, id, now, queue_json, body_json)
+  local ts = string.format('%d.%06d', math.floor(now / 1000000), now % 1000000)
+  redis.call('PUBLISH', channel, '{"key":"' .. id .. '","timestamp":"' .. ts .. '","queue":' .. queue_json .. ',"body":' .. body_json .. '}')
+  return id
 end
 
 -- true for the one XADD error that is ours to fix; any other (OOM, READONLY, WRONGTYPE) is the caller's
@@ -54,21 +47,52 @@ local function refused_id(err)
 end
 `;
 
-const APPEND = `${APPEND_AFTER}
--- stream, channel, maxlen, queue, queueJson, bodyJson, replaceId ('' for none)
-local function append(stream, channel, maxlen, queue, queue_json, body_json, replace_id)
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local fields = fields_of(queue, body_json, replace_id)
-  local id = id_of(now)
-  local ok = redis.pcall('XADD', stream, 'MAXLEN', maxlen, id, unpack(fields))
-  if type(ok) == 'table' and ok.err then
-    if not refused_id(ok.err) then return redis.error_reply(ok.err) end
-    return append_after(stream, channel, maxlen, fields, queue_json, body_json, now)
-  end
-  return publish_frame(channel, id, now, queue_json, body_json)
+/** What an append stores and publishes, each a Lua expression. */
+interface AppendParts {
+  readonly stream: string;
+  readonly channel: string;
+  /** The length cap (a quoted constant or an argument). */
+  readonly maxLen: string;
+  /** `q`: the queue as stored. */
+  readonly queue: string;
+  /** The queue as JSON, for the frame. */
+  readonly queueJson: string;
+  readonly bodyJson: string;
+  /** `r` when not '' ; null when the script never has one. */
+  readonly replaceId: string | null;
+}
+
+/**
+ * The tail of a script that appends and publishes, ending in `return <key>`. It stamps the message
+ * with the server's clock without number arithmetic (in Redis's Lua, turning numbers into text cost
+ * more than the XADD itself: bench/README.md, "A leaner publish script"): TIME's microseconds, padded
+ * to six digits, give the key `<s><first three>-<last three>` (= `<ms>-<us % 1000>`; XADD answers its
+ * canonical form) and the timestamp `<s>.<six digits>` (timestampOf of the key). Then it trims by
+ * length and publishes the wire frame; only a refused id takes append_after().
+ */
+function appendLua(p: AppendParts): string {
+  const xadd = (fields: string) => `redis.pcall('XADD', ${p.stream}, 'MAXLEN', ${p.maxLen}, t[1] .. string.sub(us, 1, 3) .. '-' .. string.sub(us, 4), ${fields})`;
+  const fields = `'q', ${p.queue}, 'b', ${p.bodyJson}`;
+  const add =
+    p.replaceId === null
+      ? `id = ${xadd(fields)}`
+      : `if ${p.replaceId} == '' then id = ${xadd(fields)}
+else id = ${xadd(`${fields}, 'r', ${p.replaceId}`)} end`;
+  return `local t = redis.call('TIME')
+local us = t[2]
+if #us < 6 then us = string.rep('0', 6 - #us) .. us end
+local id
+${add}
+if type(id) == 'table' then
+${APPEND_AFTER}
+  if not refused_id(id.err) then return redis.error_reply(id.err) end
+  local fields = fields_of(${p.queue}, ${p.bodyJson}, ${p.replaceId ?? "''"})
+  return append_after(${p.stream}, ${p.channel}, ${p.maxLen}, fields, ${p.queueJson}, ${p.bodyJson}, tonumber(t[1]) * 1000000 + tonumber(us))
 end
+redis.call('PUBLISH', ${p.channel}, '{"key":"' .. id .. '","timestamp":"' .. t[1] .. '.' .. us .. '","queue":' .. ${p.queueJson} .. ',"body":' .. ${p.bodyJson} .. '}')
+return id
 `;
+}
 
 /**
  * The per push URL publish limit: a token bucket (libs/domain rate-limit.rules.ts `takeToken`, the
@@ -112,32 +136,6 @@ export interface PublishScriptSettings {
 }
 
 /**
- * The publish append without number arithmetic: in Redis's Lua, turning numbers into text cost more
- * than the XADD itself (bench/README.md, "A leaner publish script"). TIME's microseconds, padded to six
- * digits, give the key `<s><first three>-<last three>` (= `<ms>-<us % 1000>`, as append() stamps; XADD
- * answers its canonical form) and the timestamp `<s>.<six digits>`. Only a refused id (same
- * microsecond, clock stepped back, a stream ahead) takes append_after(), defined in that branch alone.
- */
-function fastAppend(maxLen: string): string {
-  const xadd = (fields: string) => `redis.pcall('XADD', KEYS[1], 'MAXLEN', '${maxLen}', t[1] .. string.sub(us, 1, 3) .. '-' .. string.sub(us, 4), ${fields})`;
-  return `local t = redis.call('TIME')
-local us = t[2]
-if #us < 6 then us = string.rep('0', 6 - #us) .. us end
-local id
-if ARGV[5] == '' then id = ${xadd("'q', ARGV[2], 'b', ARGV[4]")}
-else id = ${xadd("'q', ARGV[2], 'b', ARGV[4], 'r', ARGV[5]")} end
-if type(id) == 'table' then
-${APPEND_AFTER}
-  if not refused_id(id.err) then return redis.error_reply(id.err) end
-  local now = tonumber(t[1]) * 1000000 + tonumber(us)
-  return append_after(KEYS[1], KEYS[3], '${maxLen}', fields_of(ARGV[2], ARGV[4], ARGV[5]), ARGV[3], ARGV[4], now)[1]
-end
-redis.call('PUBLISH', KEYS[3], '{"key":"' .. id .. '","timestamp":"' .. t[1] .. '.' .. us .. '","queue":' .. ARGV[3] .. ',"body":' .. ARGV[4] .. '}')
-return id
-`;
-}
-
-/**
  * Publish through a push URL. KEYS: stream, pushUrls hash, channel, and with a limit the push URL's
  * publish bucket. ARGV: digest of the push URL id, push URL as stored (sealed), push URL as JSON
  * (plain, for the frame), notification JSON, replaceId ('' for none). The length cap and the limit are
@@ -147,7 +145,15 @@ return id
  * live; a number (seconds to wait) when its publish limit is reached, having stored and published nothing.
  */
 export function publishLua({ maxLen, limit }: PublishScriptSettings): string {
-  const append = fastAppend(luaInteger('maxLen', maxLen));
+  const append = appendLua({
+    stream: 'KEYS[1]',
+    channel: 'KEYS[3]',
+    maxLen: `'${luaInteger('maxLen', maxLen)}'`,
+    queue: 'ARGV[2]',
+    queueJson: 'ARGV[3]',
+    bodyJson: 'ARGV[4]',
+    replaceId: 'ARGV[5]',
+  });
   const live = `if redis.call('HEXISTS', KEYS[2], 'p:' .. ARGV[1]) == 0 then return false end
 `;
   if (limit === null) return `${live}${append}`;
@@ -159,18 +165,16 @@ ${append}`;
 
 /**
  * Append a read marker. KEYS: stream, channel. ARGV: key read, maxlen, user queue URL,
- * user queue URL as JSON, marker body JSON. Returns {key, timestamp, frame}, or false when the stream
- * holds no notification with that key.
+ * user queue URL as JSON, marker body JSON. Returns the marker's key (timestamp and frame as for a
+ * publish), or false when the stream holds no notification with that key.
  */
-export const MARK_READ_LUA = `${APPEND}
-local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+export const MARK_READ_LUA = `local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if not found[1] then return false end
 local entry = found[1][2]
 for i = 1, #entry, 2 do
   if entry[i] == 'b' and string.sub(entry[i + 1], 1, 8) == '{"read":' then return false end
 end
-return append(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], '')
-`;
+${appendLua({ stream: 'KEYS[1]', channel: 'KEYS[2]', maxLen: 'ARGV[2]', queue: 'ARGV[3]', queueJson: 'ARGV[4]', bodyJson: 'ARGV[5]', replaceId: null })}`;
 
 /**
  * The live push URL for a domain, created from the candidate when there is none.

@@ -30,8 +30,6 @@ export interface Retention {
   readonly publishLimit?: BucketLimit;
 }
 
-type ScriptResult = [key: string, timestamp: string, frame: string] | null;
-
 /** The publish script's answer: the stored message's key, null (not live), or seconds to wait (limit reached). */
 type PublishResult = string | null | number;
 
@@ -42,7 +40,7 @@ export const PUSH_URL_LIMIT_MESSAGE = 'too many publishes to this push URL';
 type PublishCommand = (...keysThenArgv: string[]) => Promise<RespValue>;
 
 interface ScriptClient {
-  pushMarkRead(stream: string, channel: string, ...argv: string[]): Promise<ScriptResult>;
+  pushMarkRead(stream: string, channel: string, ...argv: string[]): Promise<string | null>;
 }
 
 const ZERO: KeyParts = { ms: 0, seq: 0 };
@@ -51,6 +49,12 @@ const ZERO: KeyParts = { ms: 0, seq: 0 };
 function publishResultOf(reply: RespValue): PublishResult {
   if (reply === null || typeof reply === 'number' || typeof reply === 'string') return reply;
   throw new Error(`unexpected publish script reply: ${JSON.stringify(reply)}`);
+}
+
+/** An appended message from its key and the parts sent: the timestamp and frame the script published. */
+function storedOf(key: string, queueJson: string, bodyJson: string): StoredMessage {
+  const timestamp = timestampOf(key);
+  return { key, timestamp, frame: frameOfJson(key, timestamp, queueJson, bodyJson) };
 }
 
 function keyOrZero(id: string | null | undefined): KeyParts {
@@ -148,23 +152,14 @@ export class RedisMessageStore implements MessageStore {
       : [stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? ''];
     const r = publishResultOf(this.lane !== null ? await this.lane.run(this.publishScript, keysThenArgs) : await this.pushPublish(...keysThenArgs));
     if (typeof r === 'number') throw rateLimited(PUSH_URL_LIMIT_MESSAGE, r);
-    if (r === null) return null;
-    // the timestamp and frame the script published, from the key and the same parts
-    const timestamp = timestampOf(r);
-    return { key: r, timestamp, frame: frameOfJson(r, timestamp, urlJson, notificationJson) };
+    return r === null ? null : storedOf(r, urlJson, notificationJson);
   }
 
   async markRead(userQueueId: string, key: string, userQueueUrl: string): Promise<StoredMessage | null> {
-    const r = await this.scripts.pushMarkRead(
-      this.keys.stream(userQueueId),
-      this.keys.channel(userQueueId),
-      key,
-      String(this.retention.maxLen),
-      userQueueUrl,
-      JSON.stringify(userQueueUrl),
-      JSON.stringify({ read: key }),
-    );
-    return r ? { key: r[0], timestamp: r[1], frame: r[2] } : null;
+    const urlJson = JSON.stringify(userQueueUrl);
+    const bodyJson = JSON.stringify({ read: key });
+    const r = await this.scripts.pushMarkRead(this.keys.stream(userQueueId), this.keys.channel(userQueueId), key, String(this.retention.maxLen), userQueueUrl, urlJson, bodyJson);
+    return r === null ? null : storedOf(r, urlJson, bodyJson);
   }
 
   async history(userQueueId: string, since: Since | null, limit: number): Promise<Message[]> {
