@@ -36,8 +36,9 @@ export function baseEnv(prefix: string, extra: Record<string, string> = {}): Rec
     PUSH_URL_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e-secret',
     MONITOR_PERIOD_MS: '1000',
     MONITOR_TIMEOUT_MS: '500',
-    // these tests flood single push URLs on purpose; test/e2e/limits.e2e-spec.ts tests the limit
+    // these tests flood single push URLs from one address on purpose; test/e2e/limits.e2e-spec.ts tests both limits
     PUBLISH_BURST_PER_PUSH_URL: '0',
+    PUBLISH_BURST_PER_IP: '0',
     ...extra,
   };
 }
