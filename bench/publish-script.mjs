@@ -7,7 +7,14 @@
 //
 //   node bench/publish-script.mjs                      # the script of this checkout
 //   node bench/publish-script.mjs --ref 7051926        # and the one of that commit, alternating
+//   node bench/publish-script.mjs --floor              # and what Redis charges for any script (below)
 //   options: --calls N (per round, default 40000), --rounds N (default 3), --port P (default 6411)
+//
+// --floor adds, alternated with the script in each round, what the script's cost is made of: an empty
+// script (`return 1`) called with no arguments and with the publish's eight, one that only appends
+// (XADD, same fields), one that appends and publishes, and the bare XADD + PUBLISH pair (no script)
+// that the reference systems send. Their differences are Redis's fixed cost of a script call, of its
+// arguments and of each redis.call, against the commands themselves.
 //
 // The scripts are read from libs/redis/src/lua.scripts.ts (transpiled with TypeScript, so no build is
 // needed); both are called as publishLua({ maxLen: 1000, limit: null }) is by the api.
@@ -31,6 +38,7 @@ const CALLS = Number(opt('calls', 40000));
 const ROUNDS = Number(opt('rounds', 3));
 const PORT = Number(opt('port', 6411));
 const REF = opt('ref', null);
+const FLOOR = args.includes('--floor');
 const USERS = 2000;
 const BATCH = 128;
 
@@ -45,6 +53,21 @@ function publishScriptOf(source) {
 const path = 'libs/redis/src/lua.scripts.ts';
 const scripts = [['this checkout', publishScriptOf(readFileSync(`${root}${path}`, 'utf8'))]];
 if (REF !== null) scripts.unshift([REF, publishScriptOf(execFileSync('git', ['show', `${REF}:${path}`], { cwd: root, encoding: 'utf8' }))]);
+// the --floor variants: Lua text (null: the bare commands), the arguments it gets, whether it publishes
+const floors = FLOOR
+  ? [
+      { label: 'empty, 0 args', lua: 'return 1', args: 'none', publishes: false },
+      { label: 'empty, 8 args', lua: 'return 1', args: 'publish', publishes: false },
+      { label: 'XADD only', lua: "return redis.call('XADD', KEYS[1], 'MAXLEN', '1000', '*', 'q', ARGV[2], 'b', ARGV[4])", args: 'publish', publishes: false },
+      {
+        label: 'XADD+PUBLISH',
+        lua: "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '1000', '*', 'q', ARGV[2], 'b', ARGV[4])\nredis.call('PUBLISH', KEYS[3], ARGV[4])\nreturn id",
+        args: 'publish',
+        publishes: true,
+      },
+      { label: 'bare commands', lua: null, args: 'publish', publishes: true },
+    ]
+  : [];
 
 const server = spawn('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 const stop = () => {
@@ -81,7 +104,11 @@ async function mainThreadCpuS() {
   return field('used_cpu_user_main_thread') + field('used_cpu_sys_main_thread');
 }
 
-async function round(sha) {
+/** What the publish would PUBLISH (for the bare commands): key, timestamp, push URL and notification. */
+const frame = `{"key":"1764412345678-123","timestamp":"1764412345.678123","queue":${urlJson},"body":${body}}`;
+
+/** One round of CALLS calls of an entry ({ sha, args, publishes }; sha null for the bare commands). */
+async function round(entry) {
   for (let u = 0; u < USERS; u++) await redis.del(`{u${u}}:s`);
   await redis.config('RESETSTAT');
   received = 0;
@@ -90,33 +117,46 @@ async function round(sha) {
     const p = redis.pipeline();
     for (let k = i; k < i + BATCH && k < CALLS; k++) {
       const u = k % USERS;
-      p.evalsha(sha, 3, `{u${u}}:s`, `{u${u}}:urls`, channel(u), `digest${u}`, sealed, urlJson, body, '');
+      if (entry.sha === null) {
+        p.xadd(`{u${u}}:s`, 'MAXLEN', 1000, '*', 'q', sealed, 'b', body);
+        p.publish(channel(u), frame);
+      } else if (entry.args === 'none') p.evalsha(entry.sha, 0);
+      else p.evalsha(entry.sha, 3, `{u${u}}:s`, `{u${u}}:urls`, channel(u), `digest${u}`, sealed, urlJson, body, '');
     }
     for (const [err] of await p.exec()) if (err) throw err;
   }
   const cpu1 = await mainThreadCpuS();
   const stats = await redis.info('commandstats');
-  const perCall = Number(/cmdstat_evalsha:calls=\d+,usec=\d+,usec_per_call=([\d.]+)/.exec(stats)[1]);
-  for (let waited = 0; received < CALLS && waited < 3000; waited += 10) await sleep(10);
-  if (received < CALLS) throw new Error(`the reader got ${received} of ${CALLS} published frames`);
-  return { perCall, cpuPerCall: ((cpu1 - cpu0) * 1e6) / CALLS };
+  const perCall = (cmd) => {
+    const m = new RegExp(`cmdstat_${cmd}:calls=\\d+,usec=\\d+,usec_per_call=([\\d.]+)`).exec(stats);
+    return m ? Number(m[1]) : null;
+  };
+  const publishes = entry.publishes ? CALLS : 0;
+  for (let waited = 0; received < publishes && waited < 3000; waited += 10) await sleep(10);
+  if (received < publishes) throw new Error(`the reader got ${received} of ${publishes} published frames`);
+  const inner = Object.fromEntries(['time', 'hexists', 'xadd', 'publish'].map((c) => [c, perCall(c)]).filter(([, v]) => v !== null));
+  return { perCall: perCall('evalsha'), cpuPerCall: ((cpu1 - cpu0) * 1e6) / CALLS, inner };
 }
 
+const fmt = (x) => (x === null ? '–' : x.toFixed(2));
+const innerText = (inner) => Object.entries(inner).map(([c, v]) => `${c.toUpperCase()} ${v.toFixed(2)}`).join(', ');
+
 try {
-  const shas = [];
-  for (const [, lua] of scripts) shas.push(await redis.script('LOAD', lua));
-  const results = scripts.map(() => []);
+  const entries = [...scripts.map(([label, lua]) => ({ label, lua, args: 'publish', publishes: true })), ...floors];
+  for (const e of entries) e.sha = e.lua === null ? null : await redis.script('LOAD', e.lua);
+  const results = entries.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
-    for (let s = 0; s < scripts.length; s++) {
-      const res = await round(shas[s]);
+    for (let s = 0; s < entries.length; s++) {
+      const res = await round(entries[s]);
       results[s].push(res);
-      console.log(`round ${r + 1} ${scripts[s][0].padEnd(14)} EVALSHA ${res.perCall.toFixed(2)} µs/call, Redis main thread ${res.cpuPerCall.toFixed(2)} µs/call`);
+      console.log(`round ${r + 1} ${entries[s].label.padEnd(14)} EVALSHA ${fmt(res.perCall)} µs/call, Redis main thread ${res.cpuPerCall.toFixed(2)} µs/call; inside: ${innerText(res.inner) || '–'}`);
     }
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  for (let s = 0; s < scripts.length; s++) {
+  for (let s = 0; s < entries.length; s++) {
     const r = results[s];
-    console.log(`${scripts[s][0].padEnd(14)} mean: EVALSHA ${mean(r.map((x) => x.perCall)).toFixed(2)} µs/call, Redis main thread ${mean(r.map((x) => x.cpuPerCall)).toFixed(2)} µs/call (${CALLS} calls x ${ROUNDS} rounds)`);
+    const evalsha = r[0].perCall === null ? null : mean(r.map((x) => x.perCall));
+    console.log(`${entries[s].label.padEnd(14)} mean: EVALSHA ${fmt(evalsha)} µs/call, Redis main thread ${mean(r.map((x) => x.cpuPerCall)).toFixed(2)} µs/call (${CALLS} calls x ${ROUNDS} rounds)`);
   }
 } finally {
   redis.disconnect();
