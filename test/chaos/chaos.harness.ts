@@ -47,6 +47,22 @@ export const CLIENT_DEAD_AFTER_MS = 3 * CLIENT_PING_EVERY_MS;
 const runnerLag: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
 runnerLag.enable();
 
+/**
+ * The runner's event-loop delay over one window of a scenario, from now until `stop()` (which returns
+ * its maximum in ms). A latency measured here is stamped on arrival in the runner, so a runner stalled
+ * for d ms (e.g. parsing a burst the scenario itself caused) can add up to d ms to it.
+ */
+export function runnerLagWindow(): { stop(): number } {
+  const window = monitorEventLoopDelay({ resolution: 20 });
+  window.enable();
+  return {
+    stop(): number {
+      window.disable();
+      return window.max / 1e6;
+    },
+  };
+}
+
 /** Whatever a scenario left running when it failed half-way; ChaosStack.stop() ends it so that jest can exit. */
 const running = new Set<{ halt(): void }>();
 

@@ -5,7 +5,7 @@
  * a baseline, generously); when it reads again it sees the 1013, resumes, and misses nothing.
  */
 import { waitFor } from '@push/testing';
-import { atScale, ChaosStack, ClientPool, expectClean, Publisher, percentile, report, settle, verify } from './chaos.harness';
+import { atScale, ChaosStack, ClientPool, expectClean, Publisher, percentile, report, runnerLagWindow, settle, verify } from './chaos.harness';
 
 jest.setTimeout(atScale(120_000, 600_000));
 
@@ -47,6 +47,7 @@ it('a client that stops reading is closed with 1013 past 1 MiB buffered; the oth
   const baselineFromMs = Date.now();
   await waitFor(() => Date.now() - baselineFromMs >= PHASE_MS, PHASE_MS + 5_000, 'the baseline window', 50);
   const slowFromMs = Date.now();
+  const lagDuring = runnerLagWindow();
 
   slow.pause();
   await waitFor(() => s.gateways[0].logs.includes('reason=slow-consumer'), 60_000, 'the gateway to close the slow consumer', 50);
@@ -58,6 +59,7 @@ it('a client that stops reading is closed with 1013 past 1 MiB buffered; the oth
   // keep the others measured for at least a full window, the flood going on as in the baseline
   await waitFor(() => Date.now() - slowFromMs >= PHASE_MS, PHASE_MS + 60_000, 'the slow window', 50);
   const slowToMs = Date.now();
+  const runnerLagDuringMs = lagDuring.stop();
   await flood.stop();
   await waitFor(() => slow.closes.length > 0 && slow.isLive, 30_000, 'the slow consumer to see its close and resume', 50);
   await background.stop();
@@ -77,6 +79,7 @@ it('a client that stops reading is closed with 1013 past 1 MiB buffered; the oth
       'others-p99-baseline-ms': Math.round(p99Base),
       'others-p99-during-ms': Math.round(p99During),
       'others-p50-during-ms': Math.round(percentile(during, 50)),
+      'runner-lag-during-ms': Math.round(runnerLagDuringMs),
     },
     [background, flood],
   );
@@ -89,7 +92,9 @@ it('a client that stops reading is closed with 1013 past 1 MiB buffered; the oth
   expect(flood.failures).toEqual([]);
   expect(baseline.length).toBeGreaterThan(0);
   expect(during.length).toBeGreaterThan(0);
-  // generous: a busy shared machine moves latencies around; a node blocked by the slow socket would not be within this
-  expect(p99During).toBeLessThanOrEqual(Math.max(4 * p99Base, p99Base + 500));
+  // generous: a busy shared machine moves latencies around; a node blocked by the slow socket would not be within this.
+  // The latencies are stamped in this process, so its own stall in the window (at the resume it takes in the slow
+  // consumer's ~1 MiB backlog at once) is the instrument's error, not the node's, and is allowed on top.
+  expect(p99During).toBeLessThanOrEqual(Math.max(4 * p99Base, p99Base + 500) + runnerLagDuringMs);
   expect(s.crashed()).toEqual([]);
 });
