@@ -8,6 +8,7 @@
 //   node bench/publish-script.mjs                      # the script of this checkout
 //   node bench/publish-script.mjs --ref 7051926        # and the one of that commit, alternating
 //   node bench/publish-script.mjs --floor              # and what Redis charges for any script (below)
+//   node bench/publish-script.mjs --batch 2,3,4,8      # and the batch script at that many publishes per call
 //   options: --calls N (per round, default 40000), --rounds N (default 3), --port P (default 6411)
 //
 // --floor adds, alternated with the script in each round, what the script's cost is made of: an empty
@@ -15,6 +16,10 @@
 // (XADD, same fields), one that appends and publishes, and the bare XADD + PUBLISH pair (no script)
 // that the reference systems send. Their differences are Redis's fixed cost of a script call, of its
 // arguments and of each redis.call, against the commands themselves.
+//
+// --batch adds the batch script (publishBatchLua, what the api sends for the publishes of one turn of
+// its event loop) with k publishes to k user queues per call; its figures are per publish (EVALSHA's
+// per call divided by k).
 //
 // The scripts are read from libs/redis/src/lua.scripts.ts (transpiled with TypeScript, so no build is
 // needed); both are called as publishLua({ maxLen: 1000, limit: null }) is by the api.
@@ -39,16 +44,21 @@ const ROUNDS = Number(opt('rounds', 3));
 const PORT = Number(opt('port', 6411));
 const REF = opt('ref', null);
 const FLOOR = args.includes('--floor');
+const BATCH_SIZES = (opt('batch', '') || '').split(',').filter(Boolean).map(Number);
+if (BATCH_SIZES.some((k) => !Number.isInteger(k) || k < 1 || k > 64)) throw new Error('--batch takes publishes per call, 1-64, e.g. --batch 2,4,8');
 const USERS = 2000;
 const BATCH = 128;
 
-/** publishLua of a version of lua.scripts.ts. */
-function publishScriptOf(source) {
+/** The exports of a version of lua.scripts.ts. */
+function scriptsOf(source) {
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
   const mod = { exports: {} };
   new Function('module', 'exports', 'require', js)(mod, mod.exports, require);
-  return mod.exports.publishLua({ maxLen: 1000, limit: null });
+  return mod.exports;
 }
+
+/** publishLua of a version of lua.scripts.ts. */
+const publishScriptOf = (source) => scriptsOf(source).publishLua({ maxLen: 1000, limit: null });
 
 const path = 'libs/redis/src/lua.scripts.ts';
 const scripts = [['this checkout', publishScriptOf(readFileSync(`${root}${path}`, 'utf8'))]];
@@ -68,6 +78,11 @@ const floors = FLOOR
       { label: 'bare commands', lua: null, args: 'publish', publishes: true },
     ]
   : [];
+// --batch: the batch script of this checkout with that many publishes per call
+const batches =
+  BATCH_SIZES.length > 0
+    ? BATCH_SIZES.map((k) => ({ label: `batch of ${k}`, lua: scriptsOf(readFileSync(`${root}${path}`, 'utf8')).publishBatchLua({ maxLen: 1000, limit: null }), args: 'publish', publishes: true, batch: k }))
+    : [];
 
 const server = spawn('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 const stop = () => {
@@ -113,11 +128,22 @@ async function round(entry) {
   await redis.config('RESETSTAT');
   received = 0;
   const cpu0 = await mainThreadCpuS();
-  for (let i = 0; i < CALLS; i += BATCH) {
+  // a batch entry's call carries `per` publishes to as many user queues; CALLS counts publishes
+  const per = entry.batch ?? 1;
+  for (let i = 0; i < CALLS; i += BATCH * per) {
     const p = redis.pipeline();
-    for (let k = i; k < i + BATCH && k < CALLS; k++) {
+    for (let k = i; k < i + BATCH * per && k < CALLS; k += per) {
       const u = k % USERS;
-      if (entry.sha === null) {
+      if (entry.batch !== undefined) {
+        const keys = [];
+        const argv = [];
+        for (let m = k; m < k + per; m++) {
+          const v = m % USERS;
+          keys.push(`{u${v}}:s`, `{u${v}}:urls`, channel(v));
+          argv.push(`digest${v}`, sealed, urlJson, body, '');
+        }
+        p.evalsha(entry.sha, keys.length, ...keys, ...argv);
+      } else if (entry.sha === null) {
         p.xadd(`{u${u}}:s`, 'MAXLEN', 1000, '*', 'q', sealed, 'b', body);
         p.publish(channel(u), frame);
       } else if (entry.args === 'none') p.evalsha(entry.sha, 0);
@@ -135,14 +161,15 @@ async function round(entry) {
   for (let waited = 0; received < publishes && waited < 3000; waited += 10) await sleep(10);
   if (received < publishes) throw new Error(`the reader got ${received} of ${publishes} published frames`);
   const inner = Object.fromEntries(['time', 'hexists', 'xadd', 'publish'].map((c) => [c, perCall(c)]).filter(([, v]) => v !== null));
-  return { perCall: perCall('evalsha'), cpuPerCall: ((cpu1 - cpu0) * 1e6) / CALLS, inner };
+  const evalsha = perCall('evalsha');
+  return { perCall: evalsha === null ? null : evalsha / per, cpuPerCall: ((cpu1 - cpu0) * 1e6) / CALLS, inner };
 }
 
 const fmt = (x) => (x === null ? '–' : x.toFixed(2));
 const innerText = (inner) => Object.entries(inner).map(([c, v]) => `${c.toUpperCase()} ${v.toFixed(2)}`).join(', ');
 
 try {
-  const entries = [...scripts.map(([label, lua]) => ({ label, lua, args: 'publish', publishes: true })), ...floors];
+  const entries = [...scripts.map(([label, lua]) => ({ label, lua, args: 'publish', publishes: true })), ...floors, ...batches];
   for (const e of entries) e.sha = e.lua === null ? null : await redis.script('LOAD', e.lua);
   const results = entries.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {

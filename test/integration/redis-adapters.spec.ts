@@ -270,7 +270,7 @@ describe('publishes issued in one turn of the event loop', () => {
       const url = `https://push.test/queue/${pushUrlId}/`;
       const publish = (n: number): Promise<string> =>
         store.publish(uq, pushUrlId, url, normalizeNotification({ title: `turn ${n}` }).json).then((m) => m?.key ?? 'refused');
-      await publish(0); // opens the lane and loads the script (EVALSHA, NOSCRIPT, EVAL)
+      await publish(0); // opens the lane and sends the script in full (EVAL)
       single.mockClear();
       vectored.mockClear();
       const keysStored = await Promise.all(Array.from({ length: 20 }, (_, i) => publish(i + 1)));
@@ -290,6 +290,82 @@ describe('publishes issued in one turn of the event loop', () => {
       vectored.mockRestore();
       lane.close();
     }
+  });
+});
+
+describe('publishes to different user queues in one turn of the event loop', () => {
+  const codec = new PushUrlCodec('batch-test-secret-of-at-least-32-chars!');
+
+  /** A lane, a store on it with `retention`, and `count` user queues with a live push URL each. */
+  async function setUp(retention: Retention, count: number) {
+    const target = laneTarget(TEST_REDIS_URL);
+    if (target === null) throw new Error('expected a single-server REDIS_URL');
+    const lane = new ScriptLane(target, 'push-batch-test', 2_000);
+    const keys = freshKeys();
+    const store = new RedisMessageStore(redis, keys, retention, secrets, Date.now, lane);
+    const pushUrls = new RedisPushUrlStore(redis, keys, secrets);
+    const queues = await Promise.all(
+      Array.from({ length: count }, async () => {
+        const uq = newUserQueueId();
+        const id = await pushUrls.findOrCreate(uq, 'example.com', codec.seal(uq));
+        return { uq, id, url: `https://push.test/queue/${id}/` };
+      }),
+    );
+    const publish = (q: { uq: string; id: string; url: string }, title: string) =>
+      store.publish(q.uq, q.id, q.url, normalizeNotification({ title }).json);
+    return { lane, keys, store, pushUrls, queues, publish };
+  }
+
+  it('share one script call, each with its own answer, and a second publish to a queue goes after the first', async () => {
+    const { lane, keys, pushUrls, queues, publish } = await setUp({ maxLen: 1000 }, 6);
+    const run = jest.spyOn(lane, 'run');
+    try {
+      const [a, b, c, dead, wrong, f] = queues as [(typeof queues)[0], (typeof queues)[0], (typeof queues)[0], (typeof queues)[0], (typeof queues)[0], (typeof queues)[0]];
+      await publish(a, 'warm-up'); // opens the lane
+      await pushUrls.revoke(dead.uq, dead.id);
+      // a stream key holding a string: XADD fails there with WRONGTYPE, for that publish only
+      await redis.set(keys.stream(wrong.uq), 'not a stream');
+      run.mockClear();
+      const answers = await Promise.allSettled([publish(a, 'a1'), publish(b, 'b'), publish(c, 'c'), publish(dead, 'dead'), publish(wrong, 'wrong'), publish(f, 'f'), publish(a, 'a2')]);
+      // the first six in one call of the batch script (3 keys each), the second to `a` in a call of its own after it
+      expect(run.mock.calls.map((call) => call[2] ?? 3)).toEqual([18, 3]);
+      const [a1, bb, cc, deadAnswer, wrongAnswer, ff, a2] = answers;
+      for (const ok of [a1, bb, cc, ff, a2]) expect(ok).toMatchObject({ status: 'fulfilled', value: { key: expect.stringMatching(/^\d+-\d+$/) } });
+      expect(deadAnswer).toEqual({ status: 'fulfilled', value: null });
+      expect(wrongAnswer).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('WRONGTYPE') } });
+      const keyOf = (r: PromiseSettledResult<unknown>): string => ((r as PromiseFulfilledResult<{ key: string }>).value).key;
+      const streamA = await redis.xrange(keys.stream(a.uq), '-', '+');
+      expect(streamA.map(([id]) => id).slice(1)).toEqual([keyOf(a1), keyOf(a2)]);
+      for (const q of [b, c, f]) expect(await redis.xlen(keys.stream(q.uq))).toBe(1);
+      expect(await redis.exists(keys.stream(dead.uq))).toBe(0);
+      expect(await redis.get(keys.stream(wrong.uq))).toBe('not a stream');
+    } finally {
+      run.mockRestore();
+      lane.close();
+    }
+  });
+
+  it('each meet their own push URL publish limit', async () => {
+    const { lane, queues, publish } = await setUp({ maxLen: 1000, publishLimit: { burst: 1, ratePerS: 1 } }, 3);
+    try {
+      const [x, y, z] = queues as [(typeof queues)[0], (typeof queues)[0], (typeof queues)[0]];
+      await publish(y, 'takes y\'s only token');
+      const [xx, yy, zz] = await Promise.allSettled([publish(x, 'x'), publish(y, 'y'), publish(z, 'z')]);
+      expect(xx).toMatchObject({ status: 'fulfilled', value: { key: expect.any(String) } });
+      expect(zz).toMatchObject({ status: 'fulfilled', value: { key: expect.any(String) } });
+      expect(yy).toMatchObject({ status: 'rejected', reason: expect.any(RateLimitedError) });
+    } finally {
+      lane.close();
+    }
+  });
+
+  it('all fail when the lane cannot send them', async () => {
+    const { lane, queues, publish } = await setUp({ maxLen: 1000 }, 2);
+    const [x, y] = queues as [(typeof queues)[0], (typeof queues)[0]];
+    await publish(x, 'opens the lane');
+    lane.close();
+    const settled = await Promise.allSettled([publish(x, 'x'), publish(y, 'y')]);
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 });
 

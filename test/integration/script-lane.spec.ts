@@ -188,6 +188,9 @@ describe('ScriptLane reading replies', () => {
     const lane = laneFor(url);
     // 'hé!!' is five bytes: lengths are in bytes, not characters
     expect(await lane.run(ECHO, ['k', 'a'])).toEqual(['hé!!', null, -42, ['', 'ok']]);
+    // a script's first call on a connection carries its text, the next its SHA-1
+    expect(received.join('')).toContain('EVAL\r\n');
+    expect(await lane.run(ECHO, ['k', 'b'])).toEqual(['hé!!', null, -42, ['', 'ok']]);
     expect(received.join('')).toContain('EVALSHA');
   });
 });

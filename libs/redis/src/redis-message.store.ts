@@ -17,7 +17,8 @@ import {
   StoredMessage,
 } from '@push/domain';
 import { KeySchema } from './key-schema';
-import { MARK_READ_LUA, publishLua } from './lua.scripts';
+import { MARK_READ_LUA, publishBatchLua, publishKeyCount, publishLua } from './lua.scripts';
+import { PublishBatcher } from './publish-batcher';
 import { RespValue, Script, ScriptLane } from './script-lane';
 import { markSealed } from './sealed-value';
 import { frameOfJson, messageOf, RawEntry, replayedOf, timestampOf } from './stream-entry';
@@ -110,7 +111,8 @@ export class RedisMessageStore implements MessageStore {
   private readonly publishLimit: BucketLimit | null;
   private readonly toMessage: (entry: RawEntry) => Message;
   private readonly toReplayed: (entry: RawEntry) => ReplayedMessage;
-  private readonly publishScript: Script;
+  /** The publishes of a turn in as few script calls as their order allows (lane only). */
+  private readonly batcher: PublishBatcher | null;
 
   constructor(
     private readonly redis: RedisClient,
@@ -119,7 +121,7 @@ export class RedisMessageStore implements MessageStore {
     private readonly secrets: PushUrlSecrets,
     private readonly nowMs: () => number = Date.now,
     /** Publishes go through this connection of their own when given (single server); else through `redis`. */
-    private readonly lane: ScriptLane | null = null,
+    lane: ScriptLane | null = null,
   ) {
     this.toMessage = (entry) => messageOf(entry, secrets);
     this.toReplayed = (entry) => replayedOf(entry, secrets);
@@ -131,10 +133,10 @@ export class RedisMessageStore implements MessageStore {
     const name = `pushPublish_${settings.maxLen}_${this.publishLimit ? `${this.publishLimit.burst}_${this.publishLimit.ratePerS}` : 'unlimited'}`;
     const commands = redis as unknown as Record<string, PublishCommand | undefined>;
     const lua = publishLua(settings);
-    const numberOfKeys = this.publishLimit ? 4 : 3;
+    const numberOfKeys = publishKeyCount(this.publishLimit);
     if (commands[name] === undefined) redis.defineCommand(name, { numberOfKeys, lua });
     this.pushPublish = (commands[name] as PublishCommand).bind(redis);
-    this.publishScript = new Script(lua, numberOfKeys);
+    this.batcher = lane === null ? null : new PublishBatcher(lane, new Script(lua, numberOfKeys), new Script(publishBatchLua(settings), 0), numberOfKeys);
     redis.defineCommand('pushMarkRead', { numberOfKeys: 2, lua: MARK_READ_LUA });
     this.scripts = redis as unknown as ScriptClient;
   }
@@ -150,7 +152,7 @@ export class RedisMessageStore implements MessageStore {
     const keysThenArgs = this.publishLimit
       ? [stream, urls, channel, this.keys.publishBucket(userQueueId, digest), digest, sealed, urlJson, notificationJson, replaceId ?? '']
       : [stream, urls, channel, digest, sealed, urlJson, notificationJson, replaceId ?? ''];
-    const r = publishResultOf(this.lane !== null ? await this.lane.run(this.publishScript, keysThenArgs) : await this.pushPublish(...keysThenArgs));
+    const r = publishResultOf(this.batcher !== null ? await this.batcher.publish(stream, keysThenArgs) : await this.pushPublish(...keysThenArgs));
     if (typeof r === 'number') throw rateLimited(PUSH_URL_LIMIT_MESSAGE, r);
     return r === null ? null : storedOf(r, urlJson, notificationJson);
   }

@@ -163,6 +163,8 @@ export class ScriptLane {
   /** The first connect attempt: the only one that commands wait for. */
   private opening: Promise<void> | null = null;
   private pending: Pending[] = [];
+  /** Scripts sent in full on this connection (Redis has them unless its scripts were flushed since). */
+  private loaded = new Set<Script>();
   private reader = new ReplyReader();
   /** The commands of one turn leave in one write. */
   private readonly turnCork = new TurnCork();
@@ -181,12 +183,26 @@ export class ScriptLane {
     private readonly commandTimeoutMs: number,
   ) {}
 
-  /** Runs a script (EVALSHA; EVAL once when Redis does not know it). Error replies are thrown as RespError. */
-  async run(script: Script, keysThenArgs: readonly string[]): Promise<RespValue> {
+  /**
+   * Runs a script (EVAL at its first call on a connection, EVALSHA after; EVAL again should Redis
+   * answer NOSCRIPT, its scripts flushed). Error replies are thrown as
+   * RespError (an array's error elements are left to the caller). `numberOfKeys` is for a script whose
+   * key count varies by call (publishBatchLua).
+   */
+  async run(script: Script, keysThenArgs: readonly string[], numberOfKeys = script.numberOfKeys): Promise<RespValue> {
     if (!this.ready) await this.whenReady();
-    const reply = await this.send(script, ['EVALSHA', script.sha, String(script.numberOfKeys), ...keysThenArgs]);
+    // a script's first call on a connection carries its text, so that calls of different scripts run in
+    // the order sent (a NOSCRIPT answer would send the refused call again after the ones behind it)
+    const known = this.loaded.has(script);
+    if (!known && this.ready) this.loaded.add(script);
+    const reply = await this.send(script, known ? ['EVALSHA', script.sha, String(numberOfKeys), ...keysThenArgs] : ['EVAL', script.lua, String(numberOfKeys), ...keysThenArgs]);
     if (reply instanceof RespError) throw reply;
     return reply;
+  }
+
+  /** Writes what this turn has queued now instead of when the turn ends. */
+  flush(): void {
+    this.turnCork.flush();
   }
 
   /** Stops reconnecting and closes the connection; commands still in flight are refused. */
@@ -236,6 +252,7 @@ export class ScriptLane {
       const socket = this.target.tls ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }) }) : connectTcp({ host, port });
       this.socket = socket;
       this.reader = new ReplyReader();
+      this.loaded = new Set();
       this.expiredHead = 0;
       socket.setNoDelay(true);
       // covers the handshake too: a server that accepts and never answers is given up

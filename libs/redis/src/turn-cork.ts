@@ -17,6 +17,11 @@ export class TurnCork {
     stream?.uncork();
   };
 
+  /** Uncorks now what this turn holds (its pending release then finds nothing). */
+  flush(): void {
+    this.release();
+  }
+
   /** Corks `stream` until the end of this turn, unless a cork of this turn is already held. */
   hold(stream: Corkable): void {
     if (this.held !== null) return;
