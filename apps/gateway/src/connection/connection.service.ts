@@ -28,6 +28,9 @@ function onPong(this: WebSocket): void {
   (this as ClientSocket).alive = true;
 }
 
+/** The ping interval is cut into this many ticks; each pings the sockets whose connection id falls in its slice. */
+export const PING_SLICES = 25;
+
 /**
  * The connection protocol: Origin check, the auth timer, the hello (seed or JSON form), pings, and
  * drain. Delivery of messages is DeliveryService's. Logs carry nodeId and connectionId, never a token.
@@ -38,6 +41,8 @@ export class ConnectionService implements OnModuleDestroy {
   /** Every open socket of this node, authenticated or not (ws's own client tracking is off). */
   private readonly sockets = new Set<ClientSocket>();
   private pingTimer: NodeJS.Timeout | null = null;
+  /** The slice of sockets the next ping tick takes. */
+  private pingTick = 0;
   private nextConnectionId = 1;
   private readonly onFrame: (this: WebSocket, data: RawData, isBinary: boolean) => void;
   private readonly onClose: (this: WebSocket, code: number) => void;
@@ -73,9 +78,14 @@ export class ConnectionService implements OnModuleDestroy {
     return this.sockets.size;
   }
 
-  /** Called once the WebSocket server exists: starts the ping loop. */
+  /**
+   * Called once the WebSocket server exists: starts the ping loop. Each socket is pinged once per
+   * WS_PING_INTERVAL_MS, but in PING_SLICES slices (by connection id) a tick apart, not all in one
+   * sweep: a sweep wrote to every socket at once and held a gateway of 1,000 sockets for 100-400 ms on
+   * a slow machine, which every message in flight waited out (bench/README.md, "Pings in slices").
+   */
   startPinging(): void {
-    this.pingTimer = setInterval(() => this.pingAll(), this.config.wsPingIntervalMs);
+    this.pingTimer = setInterval(() => this.pingSlice(), Math.max(1, Math.round(this.config.wsPingIntervalMs / PING_SLICES)));
     this.pingTimer.unref();
   }
 
@@ -178,9 +188,12 @@ export class ConnectionService implements OnModuleDestroy {
     this.logger.verbose(`nodeId=${this.nodeId} connectionId=${ws.connectionId} gone code=${code}`);
   }
 
-  /** Terminates sockets that did not answer the previous ping, and pings the others. */
-  private pingAll(): void {
+  /** The sockets of this tick's slice: terminates those that did not answer their previous ping, and pings the others. */
+  private pingSlice(): void {
+    const slice = this.pingTick;
+    this.pingTick = (slice + 1) % PING_SLICES;
     for (const ws of this.sockets) {
+      if (ws.connectionId % PING_SLICES !== slice) continue;
       if (!ws.alive) {
         this.logger.debug(`nodeId=${this.nodeId} connectionId=${ws.connectionId} terminated reason=no-pong`);
         ws.terminate();
