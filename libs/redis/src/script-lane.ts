@@ -192,9 +192,10 @@ export class ScriptLane {
   async run(script: Script, keysThenArgs: readonly string[], numberOfKeys = script.numberOfKeys): Promise<RespValue> {
     if (!this.ready) await this.whenReady();
     // a script's first call on a connection carries its text, so that calls of different scripts run in
-    // the order sent (a NOSCRIPT answer would send the refused call again after the ones behind it)
+    // the order sent (a NOSCRIPT answer would send the refused call again after the ones behind it);
+    // `loaded` starts empty on every new connection
     const known = this.loaded.has(script);
-    if (!known && this.ready) this.loaded.add(script);
+    if (!known) this.loaded.add(script);
     const reply = await this.send(script, known ? ['EVALSHA', script.sha, String(numberOfKeys), ...keysThenArgs] : ['EVAL', script.lua, String(numberOfKeys), ...keysThenArgs]);
     if (reply instanceof RespError) throw reply;
     return reply;
