@@ -61,7 +61,8 @@ function scriptsOf(source) {
 const publishScriptOf = (source) => scriptsOf(source).publishLua({ maxLen: 1000, limit: null });
 
 const path = 'libs/redis/src/lua.scripts.ts';
-const scripts = [['this checkout', publishScriptOf(readFileSync(`${root}${path}`, 'utf8'))]];
+const source = readFileSync(`${root}${path}`, 'utf8');
+const scripts = [['this checkout', publishScriptOf(source)]];
 if (REF !== null) scripts.unshift([REF, publishScriptOf(execFileSync('git', ['show', `${REF}:${path}`], { cwd: root, encoding: 'utf8' }))]);
 // the --floor variants: Lua text (null: the bare commands), the arguments it gets, whether it publishes
 const floors = FLOOR
@@ -79,10 +80,8 @@ const floors = FLOOR
     ]
   : [];
 // --batch: the batch script of this checkout with that many publishes per call
-const batches =
-  BATCH_SIZES.length > 0
-    ? BATCH_SIZES.map((k) => ({ label: `batch of ${k}`, lua: scriptsOf(readFileSync(`${root}${path}`, 'utf8')).publishBatchLua({ maxLen: 1000, limit: null }), args: 'publish', publishes: true, batch: k }))
-    : [];
+const batchLua = BATCH_SIZES.length > 0 ? scriptsOf(source).publishBatchLua({ maxLen: 1000, limit: null }) : null;
+const batches = BATCH_SIZES.map((k) => ({ label: `batch of ${k}`, lua: batchLua, args: 'publish', publishes: true, batch: k }));
 
 const server = spawn('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 const stop = () => {

@@ -72,6 +72,9 @@ const STAMP_LUA = `local t = redis.call('TIME')
 local us = t[2]
 if #us < 6 then us = string.rep('0', 6 - #us) .. us end
 `;
+/** Lua expressions, after STAMP_LUA: the stamp's key `<ms>-<us % 1000>` and its timestamp `<s>.<six digits>`. */
+const STAMP_KEY = `t[1] .. string.sub(us, 1, 3) .. '-' .. string.sub(us, 4)`;
+const STAMP_TIMESTAMP = `t[1] .. '.' .. us`;
 
 /**
  * The tail of a script that appends and publishes, ending in `return <key>`. It stamps the message
@@ -83,8 +86,8 @@ if #us < 6 then us = string.rep('0', 6 - #us) .. us end
  */
 function appendLua(p: AppendParts): string {
   const stamp = p.stamp ?? null;
-  const key = stamp?.key ?? `t[1] .. string.sub(us, 1, 3) .. '-' .. string.sub(us, 4)`;
-  const timestamp = stamp?.timestamp ?? `t[1] .. '.' .. us`;
+  const key = stamp?.key ?? STAMP_KEY;
+  const timestamp = stamp?.timestamp ?? STAMP_TIMESTAMP;
   const xadd = (fields: string) => `redis.pcall('XADD', ${p.stream}, 'MAXLEN', ${p.maxLen}, ${key}, ${fields})`;
   const fields = `'q', ${p.queue}, 'b', ${p.bodyJson}`;
   const add =
@@ -205,8 +208,8 @@ export function publishLua(settings: PublishScriptSettings): string {
  */
 export function publishBatchLua(settings: PublishScriptSettings): string {
   const n = publishKeyCount(settings.limit);
-  return `${settings.limit === null ? '' : TAKE_PUBLISH_TOKEN}${STAMP_LUA}local stamp_key = t[1] .. string.sub(us, 1, 3) .. '-' .. string.sub(us, 4)
-local stamp_ts = t[1] .. '.' .. us
+  return `${settings.limit === null ? '' : TAKE_PUBLISH_TOKEN}${STAMP_LUA}local stamp_key = ${STAMP_KEY}
+local stamp_ts = ${STAMP_TIMESTAMP}
 local function publish_one(k, a)
 ${publishBody(settings, 'k + ', 'a + ', { key: 'stamp_key', timestamp: 'stamp_ts' })}end
 local out = {}

@@ -23,7 +23,7 @@ export const MAX_PUBLISHES_PER_CALL = 64;
 export class PublishBatcher {
   /** The calls of this turn, in order. */
   private calls: Waiting[][] = [];
-  /** The streams of the last call of this turn. */
+  /** The streams of the last call of this turn (a turn's first publish starts a call, and a new set). */
   private lastStreams = new Set<string>();
   private scheduled = false;
 
@@ -57,7 +57,6 @@ export class PublishBatcher {
   private readonly flush = (): void => {
     const calls = this.calls;
     this.calls = [];
-    this.lastStreams = new Set();
     this.scheduled = false;
     for (const call of calls) this.send(call);
     // written now rather than at the lane's own end of turn, which from here would be the next one
@@ -70,12 +69,12 @@ export class PublishBatcher {
       this.lane.run(this.single, first.keysThenArgs).then(first.resolve, first.reject);
       return;
     }
-    const keys: string[] = [];
-    const args: string[] = [];
-    for (const w of call) {
-      for (let i = 0; i < w.keysThenArgs.length; i++) (i < this.keysPerPublish ? keys : args).push(w.keysThenArgs[i] as string);
-    }
-    this.lane.run(this.batch, [...keys, ...args], keys.length).then(
+    // every publish's keys, then every publish's arguments (publishBatchLua)
+    const words: string[] = [];
+    for (const w of call) words.push(...w.keysThenArgs.slice(0, this.keysPerPublish));
+    const numberOfKeys = words.length;
+    for (const w of call) words.push(...w.keysThenArgs.slice(this.keysPerPublish));
+    this.lane.run(this.batch, words, numberOfKeys).then(
       (reply) => {
         if (!Array.isArray(reply) || reply.length !== call.length) {
           const err = new Error(`unexpected publish batch reply: ${JSON.stringify(reply)}`);
