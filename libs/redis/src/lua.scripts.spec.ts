@@ -4,7 +4,9 @@ describe('publishLua', () => {
   it('writes the length cap and the limit into the text, and leaves the bucket out without a limit', () => {
     const limited = publishLua({ maxLen: 1000, limit: { burst: 100, ratePerS: 2 } });
     expect(limited).toContain("'MAXLEN', '1000', t[1]");
-    expect(limited).toContain('take_publish_token(KEYS[4], 100, 2)');
+    expect(limited).toContain('take_publish_token(KEYS[4], 100, 2, tonumber(t[1]) * 1000 + tonumber(us) / 1000)');
+    // the limit and the stamp share one reading of the clock
+    expect(limited.match(/redis\.call\('TIME'\)/g)).toHaveLength(1);
     const unlimited = publishLua({ maxLen: 5, limit: null });
     expect(unlimited).toContain("'MAXLEN', '5', t[1]");
     // trimming by age is the monitor's, not every publish's
@@ -29,7 +31,8 @@ describe('publishBatchLua', () => {
     const limited = publishBatchLua({ maxLen: 1000, limit: { burst: 100, ratePerS: 2 } });
     expect(publishKeyCount({ burst: 100, ratePerS: 2 })).toBe(4);
     expect(limited).toContain(`pcall(publish_one, i * 4 - 4, i * ${PUBLISH_ARG_COUNT} - ${PUBLISH_ARG_COUNT})`);
-    expect(limited).toContain('take_publish_token(KEYS[k + 4], 100, 2)');
+    expect(limited).toContain('take_publish_token(KEYS[k + 4], 100, 2, tonumber(t[1]) * 1000 + tonumber(us) / 1000)');
+    expect(limited.match(/redis\.call\('TIME'\)/g)).toHaveLength(1);
     expect(limited).toContain("'MAXLEN', '1000', stamp_key");
     const unlimited = publishBatchLua({ maxLen: 5, limit: null });
     expect(publishKeyCount(null)).toBe(3);

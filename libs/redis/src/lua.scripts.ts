@@ -61,8 +61,8 @@ interface AppendParts {
   /** `r` when not '' ; null when the script never has one. */
   readonly replaceId: string | null;
   /**
-   * Names of locals holding the key and the timestamp of a stamp taken earlier in the script (STAMP_LUA
-   * and its `t`, `us`); null: the append takes its own.
+   * Lua expressions of the key and the timestamp of a stamp taken earlier in the script (STAMP_LUA and
+   * its `t`, `us`: STAMP_KEY and STAMP_TIMESTAMP, or locals holding them); null: the append takes its own.
    */
   readonly stamp?: { readonly key: string; readonly timestamp: string } | null;
 }
@@ -75,6 +75,8 @@ if #us < 6 then us = string.rep('0', 6 - #us) .. us end
 /** Lua expressions, after STAMP_LUA: the stamp's key `<ms>-<us % 1000>` and its timestamp `<s>.<six digits>`. */
 const STAMP_KEY = `t[1] .. string.sub(us, 1, 3) .. '-' .. string.sub(us, 4)`;
 const STAMP_TIMESTAMP = `t[1] .. '.' .. us`;
+/** Lua expression, after STAMP_LUA: the stamp in milliseconds as a number (for the publish limit). */
+const STAMP_NOW_MS = `tonumber(t[1]) * 1000 + tonumber(us) / 1000`;
 
 /**
  * The tail of a script that appends and publishes, ending in `return <key>`. It stamps the message
@@ -111,14 +113,13 @@ return id
 /**
  * The per push URL publish limit: a token bucket (libs/domain rate-limit.rules.ts `takeToken`, the
  * same rule in Lua) kept as one string `<tokens> <atMs>` that expires once it would be full again.
+ * `now_ms` is the script's stamp (STAMP_NOW_MS), so a publish asks Redis for the time once.
  * Returns 0 when a token was taken, else the whole seconds (>= 1) until one will be; a refused take
  * writes nothing. burst or rate 0 = no limit.
  */
 const TAKE_PUBLISH_TOKEN = `
-local function take_publish_token(bucket, burst, rate)
+local function take_publish_token(bucket, burst, rate, now_ms)
   if burst <= 0 or rate <= 0 then return 0 end
-  local t = redis.call('TIME')
-  local now_ms = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
   local tokens, at_ms = burst, now_ms
   local saved = redis.call('GET', bucket)
   if saved then
@@ -178,7 +179,7 @@ function publishBody({ maxLen, limit }: PublishScriptSettings, k: string, a: str
 `;
   if (limit === null) return `${live}${append}`;
   return `${live}-- publish limit per push URL (after the live check: a dead push URL has no bucket)
-local wait_s = take_publish_token(${key(4)}, ${luaInteger('burst', limit.burst)}, ${luaInteger('ratePerS', limit.ratePerS)})
+local wait_s = take_publish_token(${key(4)}, ${luaInteger('burst', limit.burst)}, ${luaInteger('ratePerS', limit.ratePerS)}, ${STAMP_NOW_MS})
 if wait_s > 0 then return wait_s end
 ${append}`;
 }
@@ -193,7 +194,9 @@ ${append}`;
  * live; a number (seconds to wait) when its publish limit is reached, having stored and published nothing.
  */
 export function publishLua(settings: PublishScriptSettings): string {
-  return `${settings.limit === null ? '' : TAKE_PUBLISH_TOKEN}${publishBody(settings, '', '')}`;
+  if (settings.limit === null) return publishBody(settings, '', '');
+  // the limit reads the clock too: the stamp is taken first and serves both
+  return `${TAKE_PUBLISH_TOKEN}${STAMP_LUA}${publishBody(settings, '', '', { key: STAMP_KEY, timestamp: STAMP_TIMESTAMP })}`;
 }
 
 /**
