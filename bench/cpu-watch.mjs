@@ -3,7 +3,7 @@
 // `dist/apps/<app>/main.js`), the side-by-side harness's reference servers (`peers/<x>-server.mjs --role
 // <role>`), its load generator (`loadgen.mjs`) and every `redis-server`. Reads utime + stime from
 // /proc (Linux only); stops by itself after --seconds. Used for the per-process tables of bench/README.md
-// ("Fifty-seventh to sixty-eighth runs"):
+// ("Fifty-seventh to seventy-third runs" and "Seventy-fourth to ninety-eighth runs"):
 //
 //   node bench/cpu-watch.mjs --seconds 900 > /tmp/cpu.log &
 //   bash run-peers.sh --systems "push minimal socketio" --repeat 2 --rates 9000 --seconds 20 --idle-users 0
