@@ -7,6 +7,7 @@
  * standard base64, not even as a 16-character piece.
  */
 import { randomBytes } from 'node:crypto';
+import { KeySchema } from '@push/redis';
 import { AppProcess, deletePrefix, startApp, uniquePrefix, waitFor } from '@push/testing';
 import { Redis } from 'ioredis';
 import { ApiClient, baseEnv, testRedis, waitSubscribed, WireMessage, WsClient } from './realtime.support';
@@ -244,7 +245,7 @@ it('drives every route, then finds no token and no push URL id in Redis or in th
   expect((await badSince.closed).code).toBe(4400);
 
   // let the monitor tick at least once (it writes BullMQ keys) and everything settle
-  await waitFor(async () => (await redis.keys(`${prefix}bull*`)).length > 0, 10_000, 'the monitor to schedule its jobs');
+  await waitFor(async () => (await redis.keys(`${new KeySchema(prefix).bullPrefix()}*`)).length > 0, 10_000, 'the monitor to schedule its jobs');
   for (const s of sockets) s.close();
   await Promise.all(started.map((p) => p.stop()));
 

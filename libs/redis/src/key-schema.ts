@@ -62,9 +62,12 @@ export class KeySchema {
     return `${this.prefix}secret:push-url`;
   }
 
-  /** Prefix BullMQ uses for its own keys. */
+  /**
+   * Prefix BullMQ uses for its own keys (`<prefix>:<queue>:<suffix>`). Its scripts touch several keys of a
+   * queue at once, so on Redis Cluster they must share a slot: the hash tag `{bull}` puts them all in one.
+   */
   bullPrefix(): string {
-    return `${this.prefix}bull`;
+    return `${this.prefix}{bull}`;
   }
 
   /** Glob matching every user queue stream (for housekeeping SCANs). */

@@ -5,6 +5,9 @@ import { TurnCorkedRedis } from './turn-corked-redis';
 /** The ioredis client type Push uses: a single server or a cluster. */
 export type RedisClient = Redis | Cluster;
 
+/** A connection to one server (serversOf). */
+export type RedisServer = Redis;
+
 /** Longest wait between two reconnect attempts: a connection is back at most this long after Redis is. */
 export const REDIS_RETRY_MAX_DELAY_MS = 2_000;
 
@@ -31,6 +34,29 @@ export function connectionOptions(name: string): RedisOptions {
     enableAutoPipelining: false,
     retryStrategy: reconnectDelayMs,
   };
+}
+
+/**
+ * Every server behind a client, for the commands that concern one server, not a key (CLIENT LIST and
+ * KILL, SCAN): the server itself, or every node a cluster client knows (`role`: masters, or masters and
+ * replicas). A command sent to a cluster client without a key goes to any one node.
+ */
+export function serversOf(client: RedisClient, role: 'master' | 'all'): RedisServer[] {
+  return client instanceof Cluster ? client.nodes(role) : [client];
+}
+
+/** What a cluster client puts before the name of a connection it opens for a purpose (ioredis cluster/util.js getConnectionName). */
+const CLUSTER_PURPOSE_PREFIX = /^ioredis-cluster\([a-z]+\):/;
+
+/**
+ * True when a connection listed by CLIENT LIST with `listedName` was opened under `name`: a cluster
+ * client names the connections it opens for a purpose of its own `ioredis-cluster(<purpose>):<name>`
+ * (its subscriber's among them), its connections to the nodes `name`.
+ */
+export function isConnectionNamed(listedName: string, name: string): boolean {
+  if (listedName === name) return true;
+  const purpose = CLUSTER_PURPOSE_PREFIX.exec(listedName);
+  return purpose !== null && listedName.slice(purpose[0].length) === name;
 }
 
 /** The server URLs of REDIS_URL: one for a single server, several for a cluster's seed nodes. */

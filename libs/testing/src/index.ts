@@ -3,3 +3,4 @@ export * from './redis-prefix';
 export * from './process-harness';
 export * from './redis-server';
 export * from './in-memory';
+export * from './redis-cluster';

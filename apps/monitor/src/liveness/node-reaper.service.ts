@@ -4,7 +4,7 @@ import type { NodeInfo, NodeRegistry } from '@push/domain';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
 import { MonitorMetrics } from '@push/observability';
-import { KEY_SCHEMA, NODE_REGISTRY, REDIS, REDIS_RETRY_MAX_DELAY_MS } from '@push/redis';
+import { isConnectionNamed, KEY_SCHEMA, NODE_REGISTRY, REDIS, REDIS_RETRY_MAX_DELAY_MS, serversOf } from '@push/redis';
 import type { KeySchema, RedisClient } from '@push/redis';
 
 /** What one probe-nodes tick found. */
@@ -13,7 +13,7 @@ export interface ProbeResult {
   readonly reaped: readonly string[];
 }
 
-/** The Redis client ids named `name` in a CLIENT LIST reply. */
+/** The Redis client ids of the connections opened under `name` in a CLIENT LIST reply (isConnectionNamed). */
 export function clientIdsNamed(clientList: string, name: string): string[] {
   const ids: string[] = [];
   for (const line of clientList.split('\n')) {
@@ -21,7 +21,7 @@ export function clientIdsNamed(clientList: string, name: string): string[] {
     let matches = false;
     for (const field of line.trim().split(' ')) {
       if (field.startsWith('id=')) id = field.slice(3);
-      else if (field === `name=${name}`) matches = true;
+      else if (field.startsWith('name=')) matches = isConnectionNamed(field.slice(5), name);
     }
     if (matches && id !== null) ids.push(id);
   }
@@ -70,14 +70,18 @@ export class NodeReaperService {
     return { probed: nodes.length, reaped };
   }
 
-  /** Removes a node's record and kills its Redis connections. */
+  /** Removes a node's record and kills its Redis connections, on every server (a cluster's nodes, replicas too). */
   async reapNode(node: NodeInfo, why: string): Promise<void> {
     await this.registry.remove(node.nodeId);
-    const list = await this.redis.client('LIST');
-    const ids = clientIdsNamed(String(list), this.keys.nodeClientName(node.nodeId));
-    for (const id of ids) await this.redis.client('KILL', 'ID', id);
+    const name = this.keys.nodeClientName(node.nodeId);
+    let killed = 0;
+    for (const server of serversOf(this.redis, 'all')) {
+      const ids = clientIdsNamed(String(await server.client('LIST')), name);
+      for (const id of ids) await server.client('KILL', 'ID', id);
+      killed += ids.length;
+    }
     this.metrics.reaped();
-    this.logger.warn(`reaped nodeId=${node.nodeId} address=${node.address} reason="${why}" redisClientsKilled=${ids.length}`);
+    this.logger.warn(`reaped nodeId=${node.nodeId} address=${node.address} reason="${why}" redisClientsKilled=${killed}`);
   }
 
   /** Null when the node is alive, else why it is dead. */
