@@ -70,18 +70,27 @@ export class NodeReaperService {
     return { probed: nodes.length, reaped };
   }
 
-  /** Removes a node's record and kills its Redis connections, on every server (a cluster's nodes, replicas too). */
+  /**
+   * Removes a node's record and kills its Redis connections, on every server (a cluster's nodes, replicas
+   * too). A server that fails does not keep the others from being cleared; the failure is thrown after.
+   */
   async reapNode(node: NodeInfo, why: string): Promise<void> {
     await this.registry.remove(node.nodeId);
     const name = this.keys.nodeClientName(node.nodeId);
     let killed = 0;
+    const failures: unknown[] = [];
     for (const server of serversOf(this.redis, 'all')) {
-      const ids = clientIdsNamed(String(await server.client('LIST')), name);
-      for (const id of ids) await server.client('KILL', 'ID', id);
-      killed += ids.length;
+      try {
+        const ids = clientIdsNamed(String(await server.client('LIST')), name);
+        for (const id of ids) await server.client('KILL', 'ID', id);
+        killed += ids.length;
+      } catch (err) {
+        failures.push(err);
+      }
     }
     this.metrics.reaped();
     this.logger.warn(`reaped nodeId=${node.nodeId} address=${node.address} reason="${why}" redisClientsKilled=${killed}`);
+    if (failures.length > 0) throw new AggregateError(failures, `reaping nodeId=${node.nodeId}: ${failures.length} Redis server(s) failed`);
   }
 
   /** Null when the node is alive, else why it is dead. */
