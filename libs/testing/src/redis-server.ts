@@ -38,11 +38,13 @@ export class TestRedisServer {
     readonly port: number,
     readonly dir: string,
     readonly persistent: boolean,
+    /** More redis-server options (e.g. cluster mode), after the ones above. */
+    private readonly extraArgs: readonly string[],
   ) {}
 
   /** Starts a new server in a new temp dir. */
-  static async start(persistent: boolean): Promise<TestRedisServer> {
-    const redis = new TestRedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'push-test-redis-')), persistent);
+  static async start(persistent: boolean, extraArgs: readonly string[] = []): Promise<TestRedisServer> {
+    const redis = new TestRedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'push-test-redis-')), persistent, extraArgs);
     await redis.start();
     return redis;
   }
@@ -60,7 +62,7 @@ export class TestRedisServer {
   async start(): Promise<void> {
     if (this.child !== null) throw new Error('redis-server is already running');
     const persistence = this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir, ...this.extraArgs];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     child.once('exit', () => {
