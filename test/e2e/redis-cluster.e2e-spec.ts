@@ -1,8 +1,9 @@
 /**
  * The whole stack on a real Redis Cluster (three masters of the test's own, REDIS_URL = their seed
- * list): the REST API, live delivery through both gateways for user queues whose slots lie on every
- * master, resume with `since`, read markers, the monitor's job schedulers, its reaping of a killed node
- * (record and named connections on every master) and its retention trimming of streams on every master.
+ * list): the REST API (the per push URL publish limit among it), live delivery through both gateways for
+ * user queues whose slots lie on every master, resume with `since`, read markers, the monitor's job
+ * schedulers, its reaping of a paused node (record and named connections on every node) and its retention
+ * trimming of streams on every master.
  */
 import { isConnectionNamed, KeySchema } from '@push/redis';
 import { AppProcess, startApp, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
@@ -26,6 +27,7 @@ describe('on a Redis Cluster (3 masters; api + 2 gateways + monitor)', () => {
   let gateways: AppProcess[] = [];
   let monitor: AppProcess;
   let http: ApiClient;
+  let env: Record<string, string> = {};
   const sockets: WsClient[] = [];
 
   async function connect(gw: AppProcess): Promise<WsClient> {
@@ -63,7 +65,7 @@ describe('on a Redis Cluster (3 masters; api + 2 gateways + monitor)', () => {
     cluster = await TestRedisCluster.start(3);
     admin = await cluster.client();
     masters = await Promise.all(cluster.ports.map((p) => cluster.master(p)));
-    const env = baseEnv(prefix, {
+    env = baseEnv(prefix, {
       REDIS_URL: cluster.url,
       MONITOR_PERIOD_MS: String(MONITOR_PERIOD_MS),
       MONITOR_TIMEOUT_MS: '500',
@@ -152,6 +154,33 @@ describe('on a Redis Cluster (3 masters; api + 2 gateways + monitor)', () => {
     expect(res.status).toBe(200);
     const refused = await fetch(c.pushUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'x' }) });
     expect(refused.status).toBe(404);
+  });
+
+  it("records last_seen, lists a token's push URLs, and applies the per push URL publish limit", async () => {
+    const c = await http.newClient('seen.example');
+    const other = await http.createPushUrl(c.token, 'other.example');
+    const listed = await fetch(`${api.url}/queue/`, { headers: { 'x-auth-token': c.token } });
+    expect(await listed.json()).toEqual({ 'seen.example': c.pushUrl, 'other.example': other });
+    const stored = await http.publish(c.pushUrl, { title: 'seen' });
+    const put = await fetch(c.userQueue, { method: 'PUT', headers: { 'x-auth-token': c.token, 'content-type': 'application/json' }, body: JSON.stringify({ timestamp: stored.timestamp }) });
+    expect(await put.json()).toEqual({ last_seen: stored.timestamp });
+    const page = await fetch(`${c.userQueue}?limit=1`, { headers: { 'x-auth-token': c.token } });
+    expect(((await page.json()) as { last_seen: string }).last_seen).toBe(stored.timestamp);
+
+    // an api with the limit on: its script takes the push URL's bucket key, in the user queue's slot
+    const limited = await startApp('api', { env: { ...env, PUBLISH_BURST_PER_PUSH_URL: '2', PUBLISH_RATE_PER_PUSH_URL: '1' } });
+    try {
+      const limitedUrl = c.pushUrl.replace(api.url, limited.url);
+      const post = (): Promise<Response> => fetch(limitedUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'limited' }) });
+      expect((await post()).status).toBe(200);
+      expect((await post()).status).toBe(200);
+      const refused = await post();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await http.history(c.token, c.userQueue)).filter((m) => m.body.title === 'limited')).toHaveLength(2);
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('trims entries older than STREAM_MAX_AGE_S from streams on every master', async () => {
