@@ -5,7 +5,7 @@
  * schedulers, its reaping of a paused node (record and named connections on every node) and its retention
  * trimming of streams on every master.
  */
-import { isConnectionNamed, KeySchema } from '@push/redis';
+import { clientIdsNamed, KeySchema } from '@push/redis';
 import { AppProcess, startApp, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
 import { Cluster, Redis } from 'ioredis';
 import { ApiClient, baseEnv, expectStrictlyIncreasing, WsClient } from './realtime.support';
@@ -47,12 +47,7 @@ describe('on a Redis Cluster (3 masters; api + 2 gateways + monitor)', () => {
 
   /** How many connections on each master were opened under `name` (a cluster client's subscriber among them). */
   async function connectionsNamed(name: string): Promise<number[]> {
-    return Promise.all(
-      masters.map(async (m) => {
-        const list = String(await m.client('LIST'));
-        return list.split('\n').filter((line) => line.split(' ').some((f) => f.startsWith('name=') && isConnectionNamed(f.slice(5), name))).length;
-      }),
-    );
+    return Promise.all(masters.map(async (m) => clientIdsNamed(String(await m.client('LIST')), name).length));
   }
 
   /** Subscribers of a user queue's channel over every master (PUBSUB NUMSUB counts one node's only). */

@@ -59,6 +59,21 @@ export function isConnectionNamed(listedName: string, name: string): boolean {
   return purpose !== null && listedName.slice(purpose[0].length) === name;
 }
 
+/** The Redis client ids of the connections opened under `name` in a CLIENT LIST reply (isConnectionNamed). */
+export function clientIdsNamed(clientList: string, name: string): string[] {
+  const ids: string[] = [];
+  for (const line of clientList.split('\n')) {
+    let id: string | null = null;
+    let matches = false;
+    for (const field of line.trim().split(' ')) {
+      if (field.startsWith('id=')) id = field.slice(3);
+      else if (field.startsWith('name=')) matches = isConnectionNamed(field.slice(5), name);
+    }
+    if (matches && id !== null) ids.push(id);
+  }
+  return ids;
+}
+
 /** The server URLs of REDIS_URL: one for a single server, several for a cluster's seed nodes. */
 export function redisUrlList(redisUrl: string): string[] {
   return redisUrl.split(',').map((u) => u.trim()).filter((u) => u.length > 0);

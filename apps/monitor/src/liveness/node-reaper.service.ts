@@ -4,28 +4,13 @@ import type { NodeInfo, NodeRegistry } from '@push/domain';
 import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
 import { MonitorMetrics } from '@push/observability';
-import { isConnectionNamed, KEY_SCHEMA, NODE_REGISTRY, REDIS, REDIS_RETRY_MAX_DELAY_MS, serversOf } from '@push/redis';
+import { clientIdsNamed, KEY_SCHEMA, NODE_REGISTRY, REDIS, REDIS_RETRY_MAX_DELAY_MS, serversOf } from '@push/redis';
 import type { KeySchema, RedisClient } from '@push/redis';
 
 /** What one probe-nodes tick found. */
 export interface ProbeResult {
   readonly probed: number;
   readonly reaped: readonly string[];
-}
-
-/** The Redis client ids of the connections opened under `name` in a CLIENT LIST reply (isConnectionNamed). */
-export function clientIdsNamed(clientList: string, name: string): string[] {
-  const ids: string[] = [];
-  for (const line of clientList.split('\n')) {
-    let id: string | null = null;
-    let matches = false;
-    for (const field of line.trim().split(' ')) {
-      if (field.startsWith('id=')) id = field.slice(3);
-      else if (field.startsWith('name=')) matches = isConnectionNamed(field.slice(5), name);
-    }
-    if (matches && id !== null) ids.push(id);
-  }
-  return ids;
 }
 
 /**

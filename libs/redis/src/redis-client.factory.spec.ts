@@ -1,4 +1,4 @@
-import { clientIdsNamed } from './node-reaper.service';
+import { clientIdsNamed } from './redis-client.factory';
 
 describe('clientIdsNamed', () => {
   const list = [
