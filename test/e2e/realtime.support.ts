@@ -3,7 +3,7 @@
  * test file starts its own processes with startApp() under its own KEY_PREFIX.
  */
 import { KeySchema } from '@push/redis';
-import { AppProcess, TEST_REDIS_URL, waitFor } from '@push/testing';
+import { AppProcess, TEST_REDIS_URL, TestRedisCluster, waitFor } from '@push/testing';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 
@@ -213,4 +213,24 @@ export function expectStrictlyIncreasing(keys: readonly string[]): void {
   for (let i = 1; i < keys.length; i++) {
     if (compareKeys(keys[i - 1], keys[i]) >= 0) throw new Error(`keys out of order or duplicated at ${i}: ${keys[i - 1]} then ${keys[i]}`);
   }
+}
+
+/** A new client (ApiClient.newClient) and the port of the master that holds its user queue's stream. */
+export interface HomedClient {
+  readonly client: Awaited<ReturnType<ApiClient['newClient']>>;
+  readonly master: number;
+}
+
+/**
+ * At least `min` new clients, and more until every master of `cluster` holds the user queue of some
+ * (random queue ids leave a master without one in ~2 % of draws of 12).
+ */
+export async function clientsOnEveryMaster(http: ApiClient, cluster: TestRedisCluster, keys: KeySchema, domain: string, min: number): Promise<HomedClient[]> {
+  const clients: HomedClient[] = [];
+  while (clients.length < min || new Set(clients.map((c) => c.master)).size < cluster.ports.length) {
+    if (clients.length >= 10 * min) throw new Error(`${clients.length} clients and still a master without a user queue`);
+    const client = await http.newClient(domain);
+    clients.push({ client, master: await cluster.masterOf(keys.stream(client.userQueueId)) });
+  }
+  return clients;
 }

@@ -3,6 +3,7 @@ export * from './lua.scripts';
 export * from './stream-entry';
 export * from './sealed-value';
 export * from './redis-client.factory';
+export * from './pubsub-connection';
 export * from './redis-client.store';
 export * from './redis-push-url.store';
 export * from './redis-message.store';

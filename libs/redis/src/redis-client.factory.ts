@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis, RedisOptions } from 'ioredis';
+import { ClusterNodeSubscriber, PubSubConnection } from './pubsub-connection';
 import { TurnCorkedRedis } from './turn-corked-redis';
 
 /** The ioredis client type Push uses: a single server or a cluster. */
@@ -99,10 +100,28 @@ export async function createRedisClient(redisUrl: string, name: string, extra: R
 }
 
 /**
+ * A gateway's pub/sub connection, named `name` like its others (the reaper's CLIENT KILL finds it): on a
+ * single server a connection of its own; on a cluster (`commands` is a cluster client) a
+ * ClusterNodeSubscriber on one of the nodes `commands` knows, which moves to another when its node goes.
+ */
+export async function createSubscriber(redisUrl: string, name: string, commands: RedisClient): Promise<PubSubConnection> {
+  if (!(commands instanceof Cluster)) return createRedisClient(redisUrl, name) as Promise<Redis>;
+  const { retryStrategy: _sameNodeOnly, ...options } = connectionOptions(name);
+  const subscriber = new ClusterNodeSubscriber(
+    () => commands.nodes('all').map((n) => ({ host: n.options.host ?? '127.0.0.1', port: n.options.port ?? 6379 })),
+    options,
+    reconnectDelayMs,
+  );
+  logOutagesOnce(subscriber, name);
+  await subscriber.connect();
+  return subscriber;
+}
+
+/**
  * ioredis emits 'error' at every failed reconnect attempt and, when nobody listens, prints each one as
  * "Unhandled error event": every connection says it once when it goes down and once when it is back.
  */
-function logOutagesOnce(client: RedisClient, name: string): void {
+function logOutagesOnce(client: RedisClient | ClusterNodeSubscriber, name: string): void {
   const logger = new Logger('Redis');
   let down = false;
   client.on('error', (err: Error) => {

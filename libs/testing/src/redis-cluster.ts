@@ -16,9 +16,9 @@ const CLUSTER_ARGS = ['--cluster-enabled', 'yes', '--cluster-config-file', 'node
 export class TestRedisCluster {
   private constructor(private readonly servers: readonly TestRedisServer[]) {}
 
-  /** Starts the servers, joins them and waits until every one reports `cluster_state:ok`. */
-  static async start(masters = 3): Promise<TestRedisCluster> {
-    const started = await Promise.allSettled(Array.from({ length: masters }, () => TestRedisServer.start(false, CLUSTER_ARGS)));
+  /** Starts the servers (with `extraArgs` besides cluster mode), joins them and waits until every one reports `cluster_state:ok`. */
+  static async start(masters = 3, extraArgs: readonly string[] = []): Promise<TestRedisCluster> {
+    const started = await Promise.allSettled(Array.from({ length: masters }, () => TestRedisServer.start(false, [...CLUSTER_ARGS, ...extraArgs])));
     const cluster = new TestRedisCluster(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
     try {
       const failed = started.find((s) => s.status === 'rejected');
@@ -42,9 +42,33 @@ export class TestRedisCluster {
 
   /** A connection of the test to one master (the caller disconnects it). */
   async master(port: number): Promise<Redis> {
-    const server = this.servers.find((s) => s.port === port);
-    if (!server) throw new Error(`no master on port ${port}`);
-    return server.admin();
+    return this.serverOn(port).admin();
+  }
+
+  /** The port of the master that holds `key`'s slot (asked of a server that is running). */
+  async masterOf(key: string): Promise<number> {
+    const server = this.servers.find((s) => s.pid > 0);
+    if (!server) throw new Error('no server of the cluster is running');
+    const redis = await server.admin();
+    try {
+      const slot = Number(await redis.call('CLUSTER', 'KEYSLOT', key));
+      const ranges = (await redis.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+      if (!range) throw new Error(`no master holds slot ${slot}`);
+      return range[2][1];
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Sends `signal` to one master (by its PID): SIGSTOP / SIGCONT to hang and resume it. */
+  signal(port: number, signal: NodeJS.Signals): void {
+    process.kill(this.serverOn(port).pid, signal);
+  }
+
+  /** `kill -9` of one master; resolves once it has exited (its slots stay uncovered: there are no replicas). */
+  async kill9(port: number): Promise<void> {
+    await this.serverOn(port).kill9();
   }
 
   /** A cluster client of the test (the caller disconnects it). */
@@ -60,6 +84,12 @@ export class TestRedisCluster {
   /** Kills every server (by PID) and deletes their dirs. */
   async destroy(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.destroy()));
+  }
+
+  private serverOn(port: number): TestRedisServer {
+    const server = this.servers.find((s) => s.port === port);
+    if (!server) throw new Error(`no master on port ${port}`);
+    return server;
   }
 
   /** Gives each master an even share of the slots and makes them meet. */

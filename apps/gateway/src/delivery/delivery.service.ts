@@ -24,7 +24,7 @@ import { PUSH_CONFIG } from '@push/config';
 import type { PushConfig } from '@push/config';
 import { GatewayMetrics } from '@push/observability';
 import { KEY_SCHEMA, MESSAGE_STORE } from '@push/redis';
-import type { KeySchema, RedisClient } from '@push/redis';
+import type { KeySchema, PubSubConnection } from '@push/redis';
 import { WebSocket } from 'ws';
 import { ClientSocket, closeSocket, PHASE } from '../connection/client-socket';
 import { CLOSE } from '../connection/close-codes';
@@ -51,6 +51,8 @@ const TEXT = { binary: false } as const;
 const ZERO: KeyParts = { ms: 0, seq: 0 };
 /** Pause between repair attempts while Redis does not answer. */
 const REPAIR_RETRY_MS = 500;
+/** Reads of one queue's stream in a repair before its sockets are closed (see giveUpRoute). */
+const ROUTE_REPAIR_ATTEMPTS = 3;
 
 /** Marks Redis failures as the domain's "unavailable", so the edge closes with 1013. */
 function unavailable(err: unknown): DomainError {
@@ -96,7 +98,7 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
     @Inject(PUSH_CONFIG) config: PushConfig,
     @Inject(KEY_SCHEMA) private readonly keys: KeySchema,
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
-    @Inject(SUBSCRIBER) private readonly subscriber: RedisClient,
+    @Inject(SUBSCRIBER) private readonly subscriber: PubSubConnection,
     @Inject(NODE_ID) private readonly nodeId: string,
     private readonly metrics: GatewayMetrics,
   ) {
@@ -332,9 +334,21 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
           }
           routes = 0;
           frames = 0;
-          for (const route of [...this.routes.values()]) {
-            frames += await this.repairRoute(route);
-            routes++;
+          let left = [...this.routes.values()];
+          for (let attempt = 1; left.length > 0; attempt++) {
+            const failed: QueueRoute[] = [];
+            for (const route of left) {
+              try {
+                frames += await this.repairRoute(route);
+                routes++;
+              } catch (err) {
+                failed.push(route);
+                if (attempt === ROUTE_REPAIR_ATTEMPTS) this.giveUpRoute(route, err);
+              }
+            }
+            if (attempt === ROUTE_REPAIR_ATTEMPTS) break;
+            left = failed;
+            if (left.length > 0) await delay(REPAIR_RETRY_MS);
           }
         } catch (err) {
           if (failures++ === 0) this.logger.warn(`nodeId=${this.nodeId} repair failed, retrying every ${REPAIR_RETRY_MS} ms: ${String(err)}`);
@@ -352,6 +366,18 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
     this.repairing = false;
     for (const h of held) this.route(h.channel, h.frame);
     this.logger.log(`nodeId=${this.nodeId} subscriber repaired queues=${routes} framesRead=${frames} held=${held.length} failedAttempts=${failures}`);
+  }
+
+  /**
+   * A queue whose stream could not be read after ROUTE_REPAIR_ATTEMPTS (on Redis Cluster: its node is
+   * down while the others answer): its sockets are closed with 1013, so that they resume with `since`
+   * once it is back, instead of every other queue's frames being held until it is.
+   */
+  private giveUpRoute(route: QueueRoute, err: unknown): void {
+    this.logger.warn(
+      `nodeId=${this.nodeId} repair of a queue failed ${ROUTE_REPAIR_ATTEMPTS} times, closing its sockets=${route.sockets.size} code=${CLOSE.tryAgainLater}: ${String(err)}`,
+    );
+    for (const ws of [...route.sockets]) closeSocket(ws, CLOSE.tryAgainLater, 'queue unavailable, resume later');
   }
 
   private async repairRoute(route: QueueRoute): Promise<number> {

@@ -1,0 +1,103 @@
+/**
+ * A node of a Redis Cluster dies under a gateway's pub/sub connection (three masters of the test's own,
+ * no replicas, `cluster-require-full-coverage no` so that the other masters keep serving their slots):
+ * the node hangs first (SIGSTOP), so that what is published meanwhile reaches no subscriber, then dies
+ * (SIGKILL). The sockets of the queues on the other masters stay open throughout; they must still get
+ * every message of their queues, once and in order, and the gateway's subscriber must come back on
+ * another node. The sockets of the dead node's queues are closed with 1013 (resume later).
+ */
+import { clientIdsNamed, KeySchema } from '@push/redis';
+import { AppProcess, startApp, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
+import { Redis } from 'ioredis';
+import { ApiClient, baseEnv, clientsOnEveryMaster, expectStrictlyIncreasing, WsClient } from './realtime.support';
+
+jest.setTimeout(60_000);
+
+/** Clients of the test (more are made until every master holds some of their user queues). */
+const CLIENTS = 12;
+
+describe('on a Redis Cluster whose node under the subscriber dies (3 masters; api + gateway)', () => {
+  const prefix = uniquePrefix('redis-cluster-failover');
+  const keys = new KeySchema(prefix);
+  let cluster: TestRedisCluster;
+  let masters: Map<number, Redis>;
+  let api: AppProcess;
+  let gateway: AppProcess;
+  let http: ApiClient;
+  const sockets: WsClient[] = [];
+
+  /** The masters on which a connection opened under `name` is subscribed to something (`sub=` > 0). */
+  async function subscriberPorts(name: string, among: readonly number[]): Promise<number[]> {
+    const found: number[] = [];
+    for (const port of among) {
+      const list = String(await masters.get(port)?.client('LIST'));
+      const subscribed = list.split('\n').filter((line) => /\bsub=[1-9]/.test(line));
+      if (clientIdsNamed(subscribed.join('\n'), name).length > 0) found.push(port);
+    }
+    return found;
+  }
+
+  beforeAll(async () => {
+    cluster = await TestRedisCluster.start(3, ['--cluster-require-full-coverage', 'no', '--cluster-node-timeout', '1000']);
+    masters = new Map(await Promise.all(cluster.ports.map(async (p) => [p, await cluster.master(p)] as const)));
+    const env = baseEnv(prefix, { REDIS_URL: cluster.url, REDIS_COMMAND_TIMEOUT_MS: '1000' });
+    const started = await Promise.allSettled([startApp('api', { env }), startApp('gateway', { env })]);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.stop()] : [])));
+      throw failed.reason;
+    }
+    [api, gateway] = started.map((s) => (s as PromiseFulfilledResult<AppProcess>).value);
+    http = new ApiClient(api);
+  });
+
+  afterAll(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    await Promise.all([api, gateway].filter((p) => p !== undefined).map((p) => p.stop()));
+    for (const m of masters?.values() ?? []) m.disconnect();
+    await cluster?.destroy();
+  });
+
+  it('delivers what was published while the node hung, on the sockets that stayed open, and routes through another node after', async () => {
+    const homed = await clientsOnEveryMaster(http, cluster, keys, 'failover.example', CLIENTS);
+    const clients = homed.map((h) => h.client);
+    const homes = homed.map((h) => h.master);
+    const live = await Promise.all(
+      clients.map(async (c) => {
+        const ws = await WsClient.connect(gateway.url);
+        sockets.push(ws);
+        return { ws, hello: await ws.jsonHello(c.token) };
+      }),
+    );
+    const name = keys.nodeClientName(String(live[0].hello.node));
+    const [victim] = await subscriberPorts(name, cluster.ports);
+    expect(victim).toBeDefined();
+    const survivors = cluster.ports.filter((p) => p !== victim);
+    // the queues the dead node does not hold go on being published to
+    const served = clients.flatMap((c, i) => (homes[i] === victim ? [] : [{ c, ws: live[i].ws }]));
+    expect(served.length).toBeGreaterThan(0);
+
+    cluster.signal(victim, 'SIGSTOP');
+    let during: string[];
+    try {
+      during = (await Promise.all(served.map(({ c }) => http.publish(c.pushUrl, { title: 'while the node hung' })))).map((m) => m.key);
+    } finally {
+      await cluster.kill9(victim);
+    }
+    await waitFor(async () => (await subscriberPorts(name, survivors)).length === 1, 15_000, `the subscriber of ${name} on another node`);
+    const after = (await Promise.all(served.map(({ c }) => http.publish(c.pushUrl, { title: 'after' })))).map((m) => m.key);
+
+    for (const [i, { ws }] of served.entries()) {
+      const got = await ws.waitForMessages(2, 15_000).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n--- gateway ---\n${gateway.logs.slice(-6000)}`);
+      });
+      expect(got.map((m) => m.key)).toEqual([during[i], after[i]]);
+      expectStrictlyIncreasing(got.map((m) => m.key));
+      expect(ws.closeInfo).toBeNull();
+    }
+    // the queues of the dead node cannot be repaired: their sockets are told to resume later
+    for (const [i, { ws }] of live.entries()) {
+      if (homes[i] === victim) expect(await ws.closed).toMatchObject({ code: 1013 });
+    }
+  });
+});
