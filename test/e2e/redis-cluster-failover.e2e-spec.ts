@@ -1,10 +1,11 @@
 /**
- * A node of a Redis Cluster dies under a gateway's pub/sub connection (three masters of the test's own,
- * no replicas, `cluster-require-full-coverage no` so that the other masters keep serving their slots):
- * the node hangs first (SIGSTOP), so that what is published meanwhile reaches no subscriber, then dies
- * (SIGKILL). The sockets of the queues on the other masters stay open throughout; they must still get
- * every message of their queues, once and in order, and the gateway's subscriber must come back on
- * another node. The sockets of the dead node's queues are closed with 1013 (resume later).
+ * A node of a Redis Cluster fails under a gateway's pub/sub connection (three masters of the test's own
+ * for each case, no replicas, `cluster-require-full-coverage no` so that the other masters keep serving
+ * their slots). It dies (SIGSTOP, publishes, SIGKILL: what was published while it hung reached no
+ * subscriber), or it only hangs (SIGSTOP until the end: no connection closes, only the subscriber's PING
+ * check notices). Either way the sockets of the queues on the other masters stay open and still get every
+ * message of their queues, once and in order, the gateway's subscriber comes back on another node, and
+ * the sockets of the failed node's queues are closed with 1013 (resume later).
  */
 import { clientIdsNamed, KeySchema } from '@push/redis';
 import { AppProcess, startApp, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
@@ -13,11 +14,32 @@ import { ApiClient, baseEnv, clientsOnEveryMaster, expectStrictlyIncreasing, WsC
 
 jest.setTimeout(60_000);
 
-/** Clients of the test (more are made until every master holds some of their user queues). */
+/** Clients of a case (more are made until every master holds some of their user queues). */
 const CLIENTS = 12;
 
-describe('on a Redis Cluster whose node under the subscriber dies (3 masters; api + gateway)', () => {
-  const prefix = uniquePrefix('redis-cluster-failover');
+/** How the node under the subscriber fails, given its port; resolves once the failure has been applied. */
+type Outage = (cluster: TestRedisCluster, port: number, publishWhileDown: () => Promise<string[]>) => Promise<string[]>;
+
+const dies: Outage = async (cluster, port, publishWhileDown) => {
+  cluster.signal(port, 'SIGSTOP');
+  try {
+    return await publishWhileDown();
+  } finally {
+    await cluster.kill9(port);
+  }
+};
+
+const hangs: Outage = async (cluster, port, publishWhileDown) => {
+  cluster.signal(port, 'SIGSTOP');
+  // resumed by nobody: destroy() kills it at the end
+  return publishWhileDown();
+};
+
+describe.each<[string, Outage]>([
+  ['dies', dies],
+  ['hangs', hangs],
+])('on a Redis Cluster whose node under the subscriber %s (3 masters; api + gateway)', (what, outage) => {
+  const prefix = uniquePrefix(`redis-cluster-${what}`);
   const keys = new KeySchema(prefix);
   let cluster: TestRedisCluster;
   let masters: Map<number, Redis>;
@@ -58,7 +80,7 @@ describe('on a Redis Cluster whose node under the subscriber dies (3 masters; ap
     await cluster?.destroy();
   });
 
-  it('delivers what was published while the node hung, on the sockets that stayed open, and routes through another node after', async () => {
+  it('delivers what was published meanwhile on the sockets that stayed open, and routes through another node after', async () => {
     const homed = await clientsOnEveryMaster(http, cluster, keys, 'failover.example', CLIENTS);
     const clients = homed.map((h) => h.client);
     const homes = homed.map((h) => h.master);
@@ -73,18 +95,14 @@ describe('on a Redis Cluster whose node under the subscriber dies (3 masters; ap
     const [victim] = await subscriberPorts(name, cluster.ports);
     expect(victim).toBeDefined();
     const survivors = cluster.ports.filter((p) => p !== victim);
-    // the queues the dead node does not hold go on being published to
+    // the queues the failed node does not hold go on being published to
     const served = clients.flatMap((c, i) => (homes[i] === victim ? [] : [{ c, ws: live[i].ws }]));
     expect(served.length).toBeGreaterThan(0);
 
-    cluster.signal(victim, 'SIGSTOP');
-    let during: string[];
-    try {
-      during = (await Promise.all(served.map(({ c }) => http.publish(c.pushUrl, { title: 'while the node hung' })))).map((m) => m.key);
-    } finally {
-      await cluster.kill9(victim);
-    }
-    await waitFor(async () => (await subscriberPorts(name, survivors)).length === 1, 15_000, `the subscriber of ${name} on another node`);
+    const during = await outage(cluster, victim, async () =>
+      (await Promise.all(served.map(({ c }) => http.publish(c.pushUrl, { title: 'while the node was down' })))).map((m) => m.key),
+    );
+    await waitFor(async () => (await subscriberPorts(name, survivors)).length === 1, 20_000, `the subscriber of ${name} on another node`);
     const after = (await Promise.all(served.map(({ c }) => http.publish(c.pushUrl, { title: 'after' })))).map((m) => m.key);
 
     for (const [i, { ws }] of served.entries()) {
@@ -95,7 +113,7 @@ describe('on a Redis Cluster whose node under the subscriber dies (3 masters; ap
       expectStrictlyIncreasing(got.map((m) => m.key));
       expect(ws.closeInfo).toBeNull();
     }
-    // the queues of the dead node cannot be repaired: their sockets are told to resume later
+    // the queues of the failed node cannot be repaired: their sockets are told to resume later
     for (const [i, { ws }] of live.entries()) {
       if (homes[i] === victim) expect(await ws.closed).toMatchObject({ code: 1013 });
     }

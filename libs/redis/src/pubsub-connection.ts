@@ -28,6 +28,13 @@ export interface NodeAddress {
 export const SAME_NODE_ATTEMPTS = 3;
 
 /**
+ * How often a ClusterNodeSubscriber PINGs its node, and how long the answer may take before it moves to
+ * another: a node that hangs (stopped, swapping, cut off with its TCP connections still up) closes
+ * nothing, so without the check its subscribers would wait for it for as long as it hangs.
+ */
+export const NODE_CHECK_MS = 3_000;
+
+/**
  * The pub/sub connection of a gateway on Redis Cluster: a plain connection to one node. A `PUBLISH` on a
  * cluster reaches every node, so any one node delivers every channel; what ioredis's cluster client does
  * instead (a subscriber on a node it picks, re-picked and re-subscribed in the background when that node
@@ -37,7 +44,8 @@ export const SAME_NODE_ATTEMPTS = 3;
  * Here the connection is the gateway's own: it reconnects to its node a few times (SAME_NODE_ATTEMPTS),
  * then moves to the next node that `nodes()` lists (the cluster client's current view), re-subscribes every
  * channel there before it says 'ready', and it forwards 'close' and 'ready' of every connection it holds.
- * PING goes over the same connection, so its reply proves the re-subscriptions are in place.
+ * PING goes over the same connection, so its reply proves the re-subscriptions are in place. Every
+ * NODE_CHECK_MS it PINGs its node; no answer within as long again, and it moves on as if the node had died.
  */
 export class ClusterNodeSubscriber extends EventEmitter implements PubSubConnection {
   private current: Redis;
@@ -45,15 +53,20 @@ export class ClusterNodeSubscriber extends EventEmitter implements PubSubConnect
   /** Index into nodes() of the next node to try; starts anywhere, so that gateways spread over the nodes. */
   private next: number;
   private stopping = false;
+  private checking = false;
+  private readonly checkTimer: NodeJS.Timeout;
 
   constructor(
     private readonly nodes: () => readonly NodeAddress[],
     private readonly options: Omit<RedisOptions, 'host' | 'port' | 'retryStrategy' | 'autoResubscribe'>,
     private readonly retryDelayMs: (attempt: number) => number,
+    private readonly checkMs = NODE_CHECK_MS,
   ) {
     super();
     this.next = Math.floor(Math.random() * Math.max(1, nodes().length));
     this.current = this.open();
+    this.checkTimer = setInterval(() => this.check(), checkMs);
+    this.checkTimer.unref();
   }
 
   get status(): string {
@@ -91,7 +104,40 @@ export class ClusterNodeSubscriber extends EventEmitter implements PubSubConnect
 
   async quit(): Promise<string> {
     this.stopping = true;
+    clearInterval(this.checkTimer);
     return this.current.quit();
+  }
+
+  /** The node check (NODE_CHECK_MS): a PING that gets no answer in time moves the connection on. */
+  private check(): void {
+    const redis = this.current;
+    if (this.checking || this.stopping || redis.status !== 'ready') return;
+    this.checking = true;
+    const timer = setTimeout(() => {
+      if (redis !== this.current || this.stopping) return;
+      const { host, port } = this.node;
+      redis.removeAllListeners();
+      // the hung node may still answer the disconnect's close with an error: nobody listens any more
+      redis.on('error', () => undefined);
+      redis.disconnect();
+      this.reportError(new Error(`no PING answer from ${host}:${port} in ${this.checkMs} ms, moving to another node`));
+      this.emit('close');
+      this.moveOn();
+    }, this.checkMs);
+    redis
+      .ping()
+      .catch(() => 'no answer')
+      .finally(() => {
+        clearTimeout(timer);
+        this.checking = false;
+      });
+  }
+
+  /** Leaves the current node for the next one (a lazy connection connects on its first command). */
+  private moveOn(): void {
+    this.current = this.open();
+    // a failed first attempt is retried like any other (then 'end' moves on again)
+    this.current.connect().catch((err: unknown) => this.reportError(err instanceof Error ? err : new Error(String(err))));
   }
 
   /** 'error' without a listener would throw (EventEmitter); the caller listens once it has started. */
@@ -124,11 +170,8 @@ export class ClusterNodeSubscriber extends EventEmitter implements PubSubConnect
       this.emit('ready');
     });
     redis.on('end', () => {
-      if (redis !== this.current || this.stopping) return;
-      // the node did not come back: another one (a lazy connection connects on its first command)
-      this.current = this.open();
-      // a failed first attempt is retried like any other (then 'end' moves on again)
-      this.current.connect().catch((err: unknown) => this.reportError(err instanceof Error ? err : new Error(String(err))));
+      // the node did not come back: another one
+      if (redis === this.current && !this.stopping) this.moveOn();
     });
     return redis;
   }

@@ -53,6 +53,11 @@ const ZERO: KeyParts = { ms: 0, seq: 0 };
 const REPAIR_RETRY_MS = 500;
 /** Reads of one queue's stream in a repair before its sockets are closed (see giveUpRoute). */
 const ROUTE_REPAIR_ATTEMPTS = 3;
+/**
+ * Queues a repair reads at once: one at a time, a repair after a reconnect took a round trip per queue,
+ * and on a cluster every queue of a dead node waited out its timeouts before the next was read.
+ */
+const REPAIR_CONCURRENCY = 32;
 
 /** Marks Redis failures as the domain's "unavailable", so the edge closes with 1013. */
 function unavailable(err: unknown): DomainError {
@@ -337,13 +342,17 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
           let left = [...this.routes.values()];
           for (let attempt = 1; left.length > 0; attempt++) {
             const failed: QueueRoute[] = [];
-            for (const route of left) {
-              try {
-                frames += await this.repairRoute(route);
-                routes++;
-              } catch (err) {
-                failed.push(route);
-                if (attempt === ROUTE_REPAIR_ATTEMPTS) this.giveUpRoute(route, err);
+            for (let i = 0; i < left.length; i += REPAIR_CONCURRENCY) {
+              const batch = left.slice(i, i + REPAIR_CONCURRENCY);
+              const read = await Promise.allSettled(batch.map((route) => this.repairRoute(route)));
+              for (const [j, r] of read.entries()) {
+                if (r.status === 'fulfilled') {
+                  frames += r.value;
+                  routes++;
+                } else {
+                  failed.push(batch[j]);
+                  if (attempt === ROUTE_REPAIR_ATTEMPTS) this.giveUpRoute(batch[j], r.reason);
+                }
               }
             }
             if (attempt === ROUTE_REPAIR_ATTEMPTS) break;
