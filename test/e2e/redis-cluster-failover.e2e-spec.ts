@@ -8,7 +8,7 @@
  * the sockets of the failed node's queues are closed with 1013 (resume later).
  */
 import { clientIdsNamed, KeySchema } from '@push/redis';
-import { AppProcess, startApp, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
+import { AppProcess, startApps, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
 import { Redis } from 'ioredis';
 import { ApiClient, baseEnv, clientsOnEveryMaster, expectStrictlyIncreasing, WsClient } from './realtime.support';
 
@@ -63,13 +63,7 @@ describe.each<[string, Outage]>([
     cluster = await TestRedisCluster.start(3, ['--cluster-require-full-coverage', 'no', '--cluster-node-timeout', '1000']);
     masters = new Map(await Promise.all(cluster.ports.map(async (p) => [p, await cluster.master(p)] as const)));
     const env = baseEnv(prefix, { REDIS_URL: cluster.url, REDIS_COMMAND_TIMEOUT_MS: '1000' });
-    const started = await Promise.allSettled([startApp('api', { env }), startApp('gateway', { env })]);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) {
-      await Promise.all(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.stop()] : [])));
-      throw failed.reason;
-    }
-    [api, gateway] = started.map((s) => (s as PromiseFulfilledResult<AppProcess>).value);
+    [api, gateway] = await startApps(['api', 'gateway'], { env });
     http = new ApiClient(api);
   });
 

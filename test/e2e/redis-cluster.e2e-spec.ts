@@ -6,7 +6,7 @@
  * trimming of streams on every master.
  */
 import { clientIdsNamed, KeySchema } from '@push/redis';
-import { AppProcess, startApp, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
+import { AppProcess, startApp, startApps, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
 import { Cluster, Redis } from 'ioredis';
 import { ApiClient, baseEnv, clientsOnEveryMaster, expectStrictlyIncreasing, WsClient } from './realtime.support';
 
@@ -57,14 +57,7 @@ describe('on a Redis Cluster (3 masters; api + 2 gateways + monitor)', () => {
       MONITOR_TIMEOUT_MS: '500',
       STREAM_MAX_AGE_S: String(STREAM_MAX_AGE_S),
     });
-    const started = await Promise.allSettled([startApp('api', { env }), startApp('monitor', { env }), startApp('gateway', { env }), startApp('gateway', { env })]);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) {
-      // stop what did start before failing
-      await Promise.all(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.stop()] : [])));
-      throw failed.reason;
-    }
-    [api, monitor, ...gateways] = started.map((s) => (s as PromiseFulfilledResult<AppProcess>).value);
+    [api, monitor, ...gateways] = await startApps(['api', 'monitor', 'gateway', 'gateway'], { env });
     http = new ApiClient(api);
     await waitFor(async () => (await http.nodes()).length === 2, 10_000, 'both gateways in /nodes/');
   });

@@ -143,3 +143,15 @@ export async function startApp(app: AppName, options: StartOptions): Promise<App
   }
   return proc;
 }
+
+/** Starts `apps` at once (startApp, the same options); if one fails, stops those that started and throws its error. */
+export async function startApps(apps: readonly AppName[], options: StartOptions): Promise<AppProcess[]> {
+  const started = await Promise.allSettled(apps.map((app) => startApp(app, options)));
+  const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(running.map((p) => p.stop()));
+    throw failed.reason;
+  }
+  return running;
+}

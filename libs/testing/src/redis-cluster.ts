@@ -10,20 +10,30 @@ const CLUSTER_ARGS = ['--cluster-enabled', 'yes', '--cluster-config-file', 'node
 
 /**
  * A Redis Cluster of a test's own: `masters` TestRedisServers in cluster mode (free ports, nothing kept
- * on disk, no replicas), the hash slots split evenly between them. Started and killed by PID; never the
+ * on disk; a replica each on request), the hash slots split evenly between the masters. Started and killed by PID; never the
  * machine's shared Redis.
  */
 export class TestRedisCluster {
-  private constructor(private readonly servers: readonly TestRedisServer[]) {}
+  private constructor(
+    private readonly servers: readonly TestRedisServer[],
+    /** One replica per master (same order) when started with `replicas`, else none. */
+    private readonly replicaServers: readonly TestRedisServer[],
+  ) {}
 
-  /** Starts the servers (with `extraArgs` besides cluster mode), joins them and waits until every one reports `cluster_state:ok`. */
-  static async start(masters = 3, extraArgs: readonly string[] = []): Promise<TestRedisCluster> {
-    const started = await Promise.allSettled(Array.from({ length: masters }, () => TestRedisServer.start(false, [...CLUSTER_ARGS, ...extraArgs])));
-    const cluster = new TestRedisCluster(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
+  /**
+   * Starts the servers (with `extraArgs` besides cluster mode), joins them and waits until every one
+   * reports `cluster_state:ok`; with `replicas`, each master gets one replica, in sync before this resolves.
+   */
+  static async start(masters = 3, extraArgs: readonly string[] = [], replicas = false): Promise<TestRedisCluster> {
+    const count = replicas ? 2 * masters : masters;
+    const started = await Promise.allSettled(Array.from({ length: count }, () => TestRedisServer.start(false, [...CLUSTER_ARGS, ...extraArgs])));
+    const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const cluster = ok.length === count ? new TestRedisCluster(ok.slice(0, masters), ok.slice(masters)) : new TestRedisCluster(ok, []);
     try {
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
       await cluster.join();
+      if (replicas) await cluster.attachReplicas();
     } catch (err) {
       await cluster.destroy();
       throw err;
@@ -36,8 +46,14 @@ export class TestRedisCluster {
     return this.servers.map((s) => s.url).join(',');
   }
 
+  /** The masters' ports (as started: a replica promoted by a failover is not among them). */
   get ports(): number[] {
     return this.servers.map((s) => s.port);
+  }
+
+  /** The replicas' ports, replicaPorts[i] replicating ports[i]. */
+  get replicaPorts(): number[] {
+    return this.replicaServers.map((s) => s.port);
   }
 
   /** A connection of the test to one master (the caller disconnects it). */
@@ -66,7 +82,7 @@ export class TestRedisCluster {
     process.kill(this.serverOn(port).pid, signal);
   }
 
-  /** `kill -9` of one master; resolves once it has exited (its slots stay uncovered: there are no replicas). */
+  /** `kill -9` of one server; resolves once it has exited (a master's slots stay uncovered unless its replica takes over). */
   async kill9(port: number): Promise<void> {
     await this.serverOn(port).kill9();
   }
@@ -83,13 +99,55 @@ export class TestRedisCluster {
 
   /** Kills every server (by PID) and deletes their dirs. */
   async destroy(): Promise<void> {
-    await Promise.all(this.servers.map((s) => s.destroy()));
+    await Promise.all([...this.servers, ...this.replicaServers].map((s) => s.destroy()));
   }
 
   private serverOn(port: number): TestRedisServer {
-    const server = this.servers.find((s) => s.port === port);
-    if (!server) throw new Error(`no master on port ${port}`);
+    const server = [...this.servers, ...this.replicaServers].find((s) => s.port === port);
+    if (!server) throw new Error(`no server on port ${port}`);
     return server;
+  }
+
+  /** Makes each replica server meet the cluster and replicate its master; waits until every link is up. */
+  private async attachReplicas(): Promise<void> {
+    const first = await this.servers[0].admin();
+    const replicas = await Promise.all(this.replicaServers.map((s) => s.admin()));
+    try {
+      for (const r of this.replicaServers) await first.call('CLUSTER', 'MEET', '127.0.0.1', String(r.port));
+      const total = this.servers.length + this.replicaServers.length;
+      await waitFor(
+        async () => {
+          for (const r of replicas) if (!String(await r.call('CLUSTER', 'INFO')).includes(`cluster_known_nodes:${total}`)) return false;
+          return true;
+        },
+        20_000,
+        'every replica known to the cluster',
+        50,
+      );
+      for (const [i, r] of replicas.entries()) {
+        const masterAdmin = await this.servers[i].admin();
+        try {
+          await r.call('CLUSTER', 'REPLICATE', String(await masterAdmin.call('CLUSTER', 'MYID')));
+        } finally {
+          masterAdmin.disconnect();
+        }
+      }
+      await waitFor(
+        async () => {
+          for (const r of replicas) {
+            if (!String(await r.info('replication')).includes('master_link_status:up')) return false;
+            if (!String(await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+          }
+          return true;
+        },
+        20_000,
+        'every replica in sync with its master',
+        50,
+      );
+    } finally {
+      first.disconnect();
+      for (const r of replicas) r.disconnect();
+    }
   }
 
   /** Gives each master an even share of the slots and makes them meet. */

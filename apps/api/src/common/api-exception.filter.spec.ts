@@ -78,6 +78,8 @@ describe('isRedisUnavailable', () => {
     // seen under chaos: an auto-pipelined EVALSHA in flight when Redis was killed
     expect(isRedisUnavailable(Object.assign(new Error('Command aborted due to connection close'), { name: 'AbortError' }))).toBe(true);
     expect(isRedisUnavailable(new Error('Command timed out'))).toBe(true);
+    // a cluster client during a failover
+    expect(isRedisUnavailable(new Error('Too many Cluster redirections. Last error: ReplyError: MOVED 5005 127.0.0.1:44623'))).toBe(true);
     expect(isRedisUnavailable(new Error('ERR wrong number of arguments'))).toBe(false);
     expect(isRedisUnavailable('Connection is closed.')).toBe(false);
   });

@@ -21,6 +21,8 @@ const UNAVAILABLE_MESSAGES = [
   'CLUSTERDOWN',
   'TRYAGAIN',
   'MASTERDOWN',
+  // a cluster client chasing MOVED replies while a failover settles (test/e2e/redis-cluster-promotion.e2e-spec.ts)
+  'Too many Cluster redirections',
 ];
 
 /** True when an error says that Redis cannot be reached right now (as opposed to a bug or a bad reply). */
