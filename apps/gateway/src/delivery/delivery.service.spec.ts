@@ -23,6 +23,8 @@ class InMemoryQueue implements Pick<MessageStore, 'lastKey' | 'readAfter' | 'rep
   readonly entries: ReplayedMessage[] = [];
   /** Runs right after the next read took its result, as a publish racing with the reply. */
   duringNextRead: (() => void) | null = null;
+  /** User queues whose reads fail (their node is down); '*' fails every read. */
+  readonly unreadable = new Set<string>();
 
   append(key: string, replaceId?: string): ReplayedMessage {
     const parts = parseKey(key);
@@ -52,7 +54,8 @@ class InMemoryQueue implements Pick<MessageStore, 'lastKey' | 'readAfter' | 'rep
     return tip;
   }
 
-  async readAfter(_uq: string, key: string, limit: number): Promise<ReplayedMessage[]> {
+  async readAfter(uq: string, key: string, limit: number): Promise<ReplayedMessage[]> {
+    if (this.unreadable.has(uq) || this.unreadable.has('*')) throw new Error('Command timed out');
     const entries = this.after(key).slice(0, limit);
     this.hook();
     return entries;
@@ -146,6 +149,14 @@ class RecordingSocket extends ClientSocket {
   }
 }
 
+/** Polls `done` every 20 ms for up to 5 s (the repair waits 500 ms between attempts). */
+async function waitUntil(done: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 5_000; !done(); ) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('DeliveryService', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
@@ -235,6 +246,37 @@ describe('DeliveryService', () => {
     expect(s.messageKeys).toEqual(['100-0', '101-0', '102-0', '103-0']);
     publish('104-0');
     expect(s.messageKeys.at(-1)).toBe('104-0');
+  });
+
+  it("closes with 1013 the sockets of a queue whose stream cannot be read in a repair while others' can", async () => {
+    const other = 'b'.repeat(32);
+    const s = new RecordingSocket();
+    const down = new RecordingSocket();
+    await delivery.open(s, UQ, null);
+    await delivery.open(down, other, null);
+    subscriber.emit('close');
+    queue.append('101-0');
+    queue.unreadable.add(other);
+    subscriber.emit('ready');
+    await waitUntil(() => down.closedWith !== null);
+    expect(down.closedWith).toBe(1013);
+    expect(s.closedWith).toBeNull();
+    expect(s.messageKeys).toEqual(['101-0']);
+  });
+
+  it('retries the whole repair, closing nothing, while no stream can be read', async () => {
+    const s = new RecordingSocket();
+    await delivery.open(s, UQ, null);
+    subscriber.emit('close');
+    queue.append('101-0');
+    queue.unreadable.add('*');
+    subscriber.emit('ready');
+    // three reads half a second apart fail, then the whole repair is tried again
+    await new Promise((r) => setTimeout(r, 1_200));
+    queue.unreadable.clear();
+    await waitUntil(() => s.messageKeys.length > 0);
+    expect(s.closedWith).toBeNull();
+    expect(s.messageKeys).toEqual(['101-0']);
   });
 
   it('closes with 1013 a socket whose send buffer passes the limit', async () => {

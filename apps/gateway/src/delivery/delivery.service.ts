@@ -51,7 +51,7 @@ const TEXT = { binary: false } as const;
 const ZERO: KeyParts = { ms: 0, seq: 0 };
 /** Pause between repair attempts while Redis does not answer. */
 const REPAIR_RETRY_MS = 500;
-/** Reads of one queue's stream in a repair before its sockets are closed (see giveUpRoute). */
+/** Reads of one queue's stream in a repair before its sockets are closed, other queues having been read (see giveUpRoute). */
 const ROUTE_REPAIR_ATTEMPTS = 3;
 /**
  * Queues a repair reads at once: one at a time, a repair after a reconnect took a round trip per queue,
@@ -341,7 +341,7 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
           frames = 0;
           let left = [...this.routes.values()];
           for (let attempt = 1; left.length > 0; attempt++) {
-            const failed: QueueRoute[] = [];
+            const failed: { route: QueueRoute; err: unknown }[] = [];
             for (let i = 0; i < left.length; i += REPAIR_CONCURRENCY) {
               const batch = left.slice(i, i + REPAIR_CONCURRENCY);
               const read = await Promise.allSettled(batch.map((route) => this.repairRoute(route)));
@@ -350,14 +350,19 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
                   frames += r.value;
                   routes++;
                 } else {
-                  failed.push(batch[j]);
-                  if (attempt === ROUTE_REPAIR_ATTEMPTS) this.giveUpRoute(batch[j], r.reason);
+                  failed.push({ route: batch[j], err: r.reason });
                 }
               }
             }
-            if (attempt === ROUTE_REPAIR_ATTEMPTS) break;
-            left = failed;
-            if (left.length > 0) await delay(REPAIR_RETRY_MS);
+            if (failed.length === 0) break;
+            if (attempt >= ROUTE_REPAIR_ATTEMPTS) {
+              // no queue could be read: Redis is away (or still reconnecting), not one node of it; all again
+              if (routes === 0) throw failed[0].err;
+              for (const f of failed) this.giveUpRoute(f.route, f.err);
+              break;
+            }
+            left = failed.map((f) => f.route);
+            await delay(REPAIR_RETRY_MS);
           }
         } catch (err) {
           if (failures++ === 0) this.logger.warn(`nodeId=${this.nodeId} repair failed, retrying every ${REPAIR_RETRY_MS} ms: ${String(err)}`);
@@ -378,9 +383,10 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * A queue whose stream could not be read after ROUTE_REPAIR_ATTEMPTS (on Redis Cluster: its node is
-   * down while the others answer): its sockets are closed with 1013, so that they resume with `since`
-   * once it is back, instead of every other queue's frames being held until it is.
+   * A queue whose stream could not be read after ROUTE_REPAIR_ATTEMPTS while other queues' could (on
+   * Redis Cluster: its node is down while the others answer): its sockets are closed with 1013, so that
+   * they resume with `since` once it is back, instead of every other queue's frames being held until it
+   * is. When no queue can be read the whole repair is retried, as before, and no socket is closed.
    */
   private giveUpRoute(route: QueueRoute, err: unknown): void {
     this.logger.warn(
