@@ -69,7 +69,7 @@ describe('metrics and logs', () => {
   it('serves the Prometheus text format with the push_* metrics of each app', async () => {
     const names: Record<string, string[]> = {
       api: ['push_publishes_total', 'push_publish_duration_seconds'],
-      gateway: ['push_deliveries_total', 'push_connected_sockets', 'push_delivery_latency_seconds', 'push_resumes_total', 'push_resumes_unrecovered_total'],
+      gateway: ['push_deliveries_total', 'push_connected_sockets', 'push_delivery_latency_seconds', 'push_resumes_total', 'push_resumes_unrecovered_total', 'push_subscriber_repairs_total', 'push_repair_closed_sockets_total'],
       monitor: ['push_node_reaps_total'],
     };
     for (const app of [api, gateway, monitor]) {

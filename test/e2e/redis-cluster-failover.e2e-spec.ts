@@ -111,5 +111,8 @@ describe.each<[string, Outage]>([
     for (const [i, { ws }] of live.entries()) {
       if (homes[i] === victim) expect(await ws.closed).toMatchObject({ code: 1013 });
     }
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/^push_subscriber_repairs_total [1-9]/m);
+    expect(metrics).toContain(`push_repair_closed_sockets_total ${homes.filter((h) => h === victim).length}`);
   });
 });

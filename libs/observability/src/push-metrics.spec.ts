@@ -32,11 +32,15 @@ describe('Push metrics', () => {
     metrics.resumed(true);
     metrics.resumed(false);
     metrics.countSocketsWith(() => 42);
+    metrics.repaired();
+    metrics.closedByRepair(3);
     const text = await registry.metrics();
     expect(sample(text, `${PUSH_METRIC.deliveryLatency}_bucket{le="0.05"}`)).toBe(0);
     expect(sample(text, `${PUSH_METRIC.deliveryLatency}_bucket{le="0.25"}`)).toBe(1);
     expect(sample(text, PUSH_METRIC.resumes)).toBe(2);
     expect(sample(text, PUSH_METRIC.resumesUnrecovered)).toBe(1);
+    expect(sample(text, PUSH_METRIC.repairs)).toBe(1);
+    expect(sample(text, PUSH_METRIC.repairClosedSockets)).toBe(3);
     expect(sample(text, `${PUSH_METRIC.connectedSockets}{nodeId="n1"}`)).toBe(42);
   });
 

@@ -27,6 +27,8 @@ export const PUSH_METRIC = {
   deliveryLatency: 'push_delivery_latency_seconds',
   resumes: 'push_resumes_total',
   resumesUnrecovered: 'push_resumes_unrecovered_total',
+  repairs: 'push_subscriber_repairs_total',
+  repairClosedSockets: 'push_repair_closed_sockets_total',
   nodeReaps: 'push_node_reaps_total',
 } as const;
 
@@ -90,6 +92,8 @@ export class GatewayMetrics {
   readonly deliveryLatency: HotHistogram;
   private readonly resumes = new CounterCell();
   private readonly unrecovered = new CounterCell();
+  private readonly repairs = new CounterCell();
+  private readonly repairClosed = new CounterCell();
   private socketCount: () => number = () => 0;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry, @Inject(PROCESS_ID) nodeId: string) {
@@ -109,6 +113,26 @@ export class GatewayMetrics {
     readGauge(registry, { name: PUSH_METRIC.connectedSockets, help: 'Open WebSockets on this node (authenticated or not).' }, () => this.socketCount(), { nodeId });
     cellCounter(registry, { name: PUSH_METRIC.resumes, help: 'Hellos with since (resume replays) served.' }, this.resumes);
     cellCounter(registry, { name: PUSH_METRIC.resumesUnrecovered, help: 'Resumes answered recovered:false (trimmed, unknown or future since).' }, this.unrecovered);
+    cellCounter(
+      registry,
+      { name: PUSH_METRIC.repairs, help: 'Repairs done: the streams of every subscribed queue re-read after the pub/sub connection came back or moved.' },
+      this.repairs,
+    );
+    cellCounter(
+      registry,
+      { name: PUSH_METRIC.repairClosedSockets, help: 'Sockets closed with 1013 because a repair could not read their queue (its Redis Cluster node down).' },
+      this.repairClosed,
+    );
+  }
+
+  /** Records one finished repair. */
+  repaired(): void {
+    this.repairs.inc();
+  }
+
+  /** Records sockets closed by a repair that gave up on their queue. */
+  closedByRepair(sockets: number): void {
+    this.repairClosed.inc(sockets);
   }
 
   /** Where the connected-sockets gauge reads its value (the node's connection count). */

@@ -379,6 +379,7 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
     this.held = [];
     this.repairing = false;
     for (const h of held) this.route(h.channel, h.frame);
+    this.metrics.repaired();
     this.logger.log(`nodeId=${this.nodeId} subscriber repaired queues=${routes} framesRead=${frames} held=${held.length} failedAttempts=${failures}`);
   }
 
@@ -392,6 +393,7 @@ export class DeliveryService implements OnModuleInit, OnApplicationShutdown {
     this.logger.warn(
       `nodeId=${this.nodeId} repair of a queue failed ${ROUTE_REPAIR_ATTEMPTS} times, closing its sockets=${route.sockets.size} code=${CLOSE.tryAgainLater}: ${String(err)}`,
     );
+    this.metrics.closedByRepair(route.sockets.size);
     for (const ws of [...route.sockets]) closeSocket(ws, CLOSE.tryAgainLater, 'queue unavailable, resume later');
   }
 
