@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeySchema } from '@push/redis';
-import { AppProcess, REPO_ROOT, startApp, TestRedisServer, uniquePrefix, waitFor } from '@push/testing';
+import { AppProcess, REPO_ROOT, startApp, TestRedisCluster, TestRedisServer, uniquePrefix, waitFor } from '@push/testing';
 import WebSocket from 'ws';
 import { ApiClient, compareKeys, ControlFrame, WireMessage } from '../e2e/realtime.support';
 
@@ -82,9 +82,11 @@ export interface StackOptions {
   readonly env?: Record<string, string>;
   /** Redis with an append-only file (appendfsync always), for scenarios that restart it. */
   readonly persistentRedis?: boolean;
+  /** A Redis Cluster of three masters with a replica each (cluster-node-timeout 1 s) instead of one server. */
+  readonly cluster?: boolean;
 }
 
-/** api + gateways + monitor on a TestRedisServer, each a real process started from dist/. */
+/** api + gateways + monitor on a TestRedisServer (or a TestRedisCluster), each a real process started from dist/. */
 export class ChaosStack {
   /** Processes the scenario stopped on purpose: their exit is not a crash. */
   private readonly stoppedOnPurpose = new Set<AppProcess>();
@@ -93,7 +95,7 @@ export class ChaosStack {
 
   private constructor(
     readonly name: string,
-    readonly redis: TestRedisServer,
+    private readonly backing: TestRedisServer | TestRedisCluster,
     readonly env: Record<string, string>,
     readonly keys: KeySchema,
     readonly api: AppProcess,
@@ -105,7 +107,9 @@ export class ChaosStack {
 
   static async start(options: StackOptions): Promise<ChaosStack> {
     runnerLag.reset();
-    const redis = await TestRedisServer.start(options.persistentRedis ?? false);
+    const redis = options.cluster
+      ? await TestRedisCluster.start(3, ['--cluster-node-timeout', '1000'], true)
+      : await TestRedisServer.start(options.persistentRedis ?? false);
     const prefix = uniquePrefix(`chaos-${options.name}`);
     const env: Record<string, string> = {
       KEY_PREFIX: prefix,
@@ -136,6 +140,18 @@ export class ChaosStack {
       await redis.destroy();
       throw err;
     }
+  }
+
+  /** The one Redis server of the stack (throws for a stack on a cluster). */
+  get redis(): TestRedisServer {
+    if (this.backing instanceof TestRedisCluster) throw new Error(`${this.name} runs on a Redis Cluster`);
+    return this.backing;
+  }
+
+  /** The Redis Cluster of the stack (throws for a stack on one server). */
+  get cluster(): TestRedisCluster {
+    if (!(this.backing instanceof TestRedisCluster)) throw new Error(`${this.name} runs on one Redis server`);
+    return this.backing;
   }
 
   /** `host:port` a gateway registers. */
@@ -189,7 +205,7 @@ export class ChaosStack {
     mkdirSync(dir, { recursive: true });
     for (const p of this.all) writeFileSync(join(dir, `${p.app}-${p.port}-${p.pid}.log`), p.logs);
     await Promise.all(this.all.map((p) => p.stop().catch(() => p.signal('SIGKILL'))));
-    await this.redis.destroy();
+    await this.backing.destroy();
   }
 }
 
