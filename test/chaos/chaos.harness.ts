@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeySchema } from '@push/redis';
-import { AppProcess, REPO_ROOT, startApp, TestRedisCluster, TestRedisServer, uniquePrefix, waitFor } from '@push/testing';
+import { AppProcess, REPO_ROOT, startApp, startApps, TestRedisCluster, TestRedisServer, uniquePrefix, waitFor } from '@push/testing';
 import WebSocket from 'ws';
 import { ApiClient, compareKeys, ControlFrame, WireMessage } from '../e2e/realtime.support';
 
@@ -128,11 +128,8 @@ export class ChaosStack {
       ...options.env,
     };
     try {
-      const [api, monitor, ...gateways] = await Promise.all([
-        startApp('api', { env }),
-        startApp('monitor', { env }),
-        ...Array.from({ length: options.gateways ?? 2 }, () => startApp('gateway', { env })),
-      ]);
+      // startApps stops the ones that did start when another fails
+      const [api, monitor, ...gateways] = await startApps(['api', 'monitor', ...Array.from({ length: options.gateways ?? 2 }, () => 'gateway' as const)], { env });
       const stack = new ChaosStack(options.name, redis, env, new KeySchema(prefix), api, gateways, monitor);
       await waitFor(async () => (await stack.nodes()).length === gateways.length, 10_000, 'every gateway in /nodes/');
       return stack;

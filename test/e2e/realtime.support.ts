@@ -3,7 +3,7 @@
  * test file starts its own processes with startApp() under its own KEY_PREFIX.
  */
 import { KeySchema } from '@push/redis';
-import { AppProcess, TEST_REDIS_URL, TestRedisCluster, waitFor } from '@push/testing';
+import { AppProcess, startApps, TEST_REDIS_URL, TestRedisCluster, waitFor } from '@push/testing';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 
@@ -233,4 +233,14 @@ export async function clientsOnEveryMaster(http: ApiClient, cluster: TestRedisCl
     clients.push({ client, master: await cluster.masterOf(keys.stream(client.userQueueId)) });
   }
   return clients;
+}
+
+/**
+ * An api and a gateway on `cluster`, under `prefix`, for the tests that fail its nodes: Redis commands time
+ * out after 1 s (not the default 2 s), so that a dead node fails them promptly.
+ */
+export async function startOnCluster(prefix: string, cluster: TestRedisCluster): Promise<{ api: AppProcess; gateway: AppProcess; http: ApiClient }> {
+  const env = baseEnv(prefix, { REDIS_URL: cluster.url, REDIS_COMMAND_TIMEOUT_MS: '1000' });
+  const [api, gateway] = await startApps(['api', 'gateway'], { env });
+  return { api, gateway, http: new ApiClient(api) };
 }

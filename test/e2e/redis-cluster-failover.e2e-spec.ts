@@ -8,9 +8,9 @@
  * the sockets of the failed node's queues are closed with 1013 (resume later).
  */
 import { clientIdsNamed, KeySchema } from '@push/redis';
-import { AppProcess, startApps, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
+import { AppProcess, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
 import { Redis } from 'ioredis';
-import { ApiClient, baseEnv, clientsOnEveryMaster, expectStrictlyIncreasing, WsClient } from './realtime.support';
+import { ApiClient, clientsOnEveryMaster, expectStrictlyIncreasing, startOnCluster, WsClient } from './realtime.support';
 
 jest.setTimeout(60_000);
 
@@ -62,9 +62,7 @@ describe.each<[string, Outage]>([
   beforeAll(async () => {
     cluster = await TestRedisCluster.start(3, ['--cluster-require-full-coverage', 'no', '--cluster-node-timeout', '1000']);
     masters = new Map(await Promise.all(cluster.ports.map(async (p) => [p, await cluster.master(p)] as const)));
-    const env = baseEnv(prefix, { REDIS_URL: cluster.url, REDIS_COMMAND_TIMEOUT_MS: '1000' });
-    [api, gateway] = await startApps(['api', 'gateway'], { env });
-    http = new ApiClient(api);
+    ({ api, gateway, http } = await startOnCluster(prefix, cluster));
   });
 
   afterAll(async () => {

@@ -9,8 +9,8 @@
  * also get the refused attempts, each once, in key order.
  */
 import { KeySchema } from '@push/redis';
-import { AppProcess, startApps, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
-import { ApiClient, baseEnv, clientsOnEveryMaster, expectStrictlyIncreasing, WireMessage, WsClient } from './realtime.support';
+import { AppProcess, TestRedisCluster, uniquePrefix, waitFor } from '@push/testing';
+import { ApiClient, clientsOnEveryMaster, expectStrictlyIncreasing, startOnCluster, WireMessage, WsClient } from './realtime.support';
 
 jest.setTimeout(90_000);
 
@@ -63,9 +63,7 @@ describe('on a Redis Cluster with a replica per master whose master dies (api + 
 
   beforeAll(async () => {
     cluster = await TestRedisCluster.start(3, ['--cluster-node-timeout', '1000'], true);
-    const env = baseEnv(prefix, { REDIS_URL: cluster.url, REDIS_COMMAND_TIMEOUT_MS: '1000' });
-    [api, gateway] = await startApps(['api', 'gateway'], { env });
-    http = new ApiClient(api);
+    ({ api, gateway, http } = await startOnCluster(prefix, cluster));
   });
 
   afterAll(async () => {
